@@ -1,0 +1,158 @@
+# coffre: one GNU Makefile.  `make` builds bin/coffred and bin/coffre;
+# `make check` installs missing dependencies and runs every test;
+# `make asan` runs them under ASan+UBSan; `make run` serves on 127.0.0.1:8420.
+#
+# Modules are libraries; dropping a .c file into a module folder adds it.
+# Each tests/test_<name>.c becomes one cmocka program linked with every
+# module library; tests/test_<name>.mk may add TEST_LDFLAGS_test_<name>
+# (for example -Wl,--wrap=fsync for fault injection).
+
+.DEFAULT_GOAL := all
+
+CC      ?= cc
+PKGS     = libsodium sqlite3 libmicrohttpd libarchive libcurl jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+STD    = -std=c11 -D_POSIX_C_SOURCE=200809L
+WARN   = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
+         -Wmissing-prototypes -Wcast-qual -Wpointer-arith -Wvla \
+         -Wwrite-strings -Wnull-dereference -Wswitch-enum
+HARDEN = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+LDHARD = -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
+OPT    = -O2 -g
+
+ifneq ($(SANITIZE),)
+BUILD      = build-san
+BIN        = build-san/bin
+SAN_CFLAGS = -fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
+             -fno-omit-frame-pointer -O1 -g
+SAN_LDFLAGS = -fsanitize=$(SANITIZE)
+HARDEN     = -fstack-protector-strong -fPIE
+else
+BUILD      = build
+BIN        = bin
+endif
+
+ALL_CFLAGS  = $(STD) $(WARN) $(HARDEN) $(OPT) $(CFLAGS) $(SAN_CFLAGS) \
+              -I. $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDHARD) $(LDFLAGS) $(SAN_LDFLAGS)
+LIBS        = $(PKG_LIBS) -lutil -lpthread -lm
+
+MODULES = crypto storage activity
+define module_vars
+$(1)_SRC := $$(wildcard $(1)/*.c)
+$(1)_OBJ := $$($(1)_SRC:%.c=$$(BUILD)/%.o)
+$(1)_LIB := $$(BUILD)/lib$(1).a
+endef
+$(foreach m,$(MODULES),$(eval $(call module_vars,$(m))))
+
+DAEMON_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(wildcard daemon/*.c))
+CLIENT_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(wildcard client/*.c))
+TESTUTIL_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/util/*.c))
+TEST_SRC     := $(wildcard tests/test_*.c)
+TEST_BIN     := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_SRC    := $(wildcard bench/*.c)
+BENCH_BIN    := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+FUZZ_SRC     := $(wildcard fuzz/fuzz_*.c)
+
+# Order matters for static linking: users before what they use.
+MODLIBS = $(storage_LIB) $(activity_LIB) $(crypto_LIB)
+
+-include tests/*.mk
+-include bench/*.mk
+
+.PHONY: all deps check asan run test bench fuzz fuzz-smoke clean format \
+        check-layering valgrind-check
+
+all: $(BIN)/coffred $(BIN)/coffre
+
+# Keep objects: they are reused across test and bench programs.
+.SECONDARY:
+
+deps:
+	@sh scripts/install-deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+define module_lib
+$$($(1)_LIB): $$($(1)_OBJ)
+	@mkdir -p $$(dir $$@)
+	rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(foreach m,$(MODULES),$(eval $(call module_lib,$(m))))
+
+$(BIN)/coffred: $(DAEMON_OBJ) $(MODLIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(DAEMON_OBJ) $(MODLIBS) $(LIBS)
+
+$(BIN)/coffre: $(CLIENT_OBJ) $(MODLIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLIENT_OBJ) $(MODLIBS) $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TESTUTIL_OBJ) $(MODLIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(TEST_LDFLAGS_$*) -o $@ $< $(TESTUTIL_OBJ) \
+	    $(MODLIBS) $(CMOCKA_LIBS) $(LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(MODLIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(MODLIBS) $(LIBS)
+
+# Tests find the programs and tools through the environment.
+TEST_ENV = COFFRE_BINDIR=$(abspath $(BIN)) COFFRE_SRCDIR=$(abspath .) \
+           COFFRE_WORK_FACTOR=10
+
+test: all $(TEST_BIN)
+	@sh scripts/run-tests.sh "$(BUILD)" $(TEST_ENV)
+
+check: deps
+	$(MAKE) check-layering
+	$(MAKE) test
+
+asan: deps
+	$(MAKE) SANITIZE=address,undefined test
+
+valgrind-check: deps all $(TEST_BIN)
+	@VALGRIND=1 sh scripts/run-tests.sh "$(BUILD)" $(TEST_ENV)
+
+run: deps all
+	@mkdir -p var
+	$(BIN)/coffred serve --listen 127.0.0.1:8420 --data ./var \
+	    --open-registration
+
+bench: deps all $(BENCH_BIN)
+	@sh bench/run.sh "$(BUILD)"
+
+check-layering:
+	@sh scripts/check-layering.sh
+
+# libFuzzer targets, built with clang; each links the module sources.
+FUZZ_CC     = clang
+FUZZ_BUILD  = build-fuzz
+FUZZ_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -I. $(PKG_CFLAGS) \
+              -fsanitize=fuzzer,address,undefined
+FUZZ_BIN    = $(FUZZ_SRC:fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_SECONDS ?= 10
+FUZZ_LIBSRC = $(crypto_SRC) $(activity_SRC) $(storage_SRC)
+
+$(FUZZ_BUILD)/%: fuzz/%.c $(FUZZ_LIBSRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIBSRC) $(LIBS)
+
+fuzz: deps $(FUZZ_BIN)
+
+fuzz-smoke: fuzz
+	@sh scripts/fuzz-smoke.sh "$(FUZZ_BUILD)" "$(FUZZ_SECONDS)"
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find build build-san -name '*.d' 2>/dev/null)

@@ -1,0 +1,9 @@
+#include <stdio.h>
+
+int
+main(void)
+{
+
+    fprintf(stderr, "coffred: not built yet\n");
+    return (1);
+}

@@ -1,0 +1,81 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "crypto/digest.h"
+
+/* Known answer: SHA-256("abc") from FIPS 180-2. */
+static void
+test_digest_kat_abc(void **state)
+{
+    uint8_t d[DIGEST_BYTES];
+    char id[DIGEST_ID_BUFLEN];
+    struct digest *ctx;
+
+    (void)state;
+    assert_non_null(ctx = digest_new());
+    digest_update(ctx, (const uint8_t *)"a", 1);
+    digest_update(ctx, (const uint8_t *)"bc", 2);
+    digest_final(ctx, d);
+    digest_free(ctx);
+    digest_id_format(d, id);
+    assert_string_equal(id, "sha256:ba7816bf8f01cfea414140de5dae2223"
+                            "b00361a396177a9cb410ff61f20015ad");
+}
+
+static void
+test_digest_id_parse_roundtrip(void **state)
+{
+    uint8_t d[DIGEST_BYTES], e[DIGEST_BYTES];
+    char id[DIGEST_ID_BUFLEN];
+
+    (void)state;
+    digest_buf((const uint8_t *)"", 0, d);
+    digest_id_format(d, id);
+    assert_int_equal(digest_id_parse(id, strlen(id), e), 0);
+    assert_memory_equal(d, e, DIGEST_BYTES);
+}
+
+static void
+test_digest_id_parse_rejects_malformed(void **state)
+{
+    static const char *bad[] = {
+        "",
+        "sha256:",
+        "sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD",
+        "sha512:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015a",
+        "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015adz",
+        "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015a/",
+        "sha256:../16bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    };
+    uint8_t d[DIGEST_BYTES];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(digest_id_parse(bad[i], strlen(bad[i]), d), -1);
+    }
+    /* An embedded NUL within the stated length is refused. */
+    assert_int_equal(digest_id_parse("sha256:\0a", 9, d), -1);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_digest_kat_abc),
+        cmocka_unit_test(test_digest_id_parse_roundtrip),
+        cmocka_unit_test(test_digest_id_parse_rejects_malformed),
+    };
+
+    if (sodium_init() < 0) {
+        return (1);
+    }
+    return (cmocka_run_group_tests_name("digest", tests, NULL, NULL));
+}
