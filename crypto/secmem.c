@@ -45,3 +45,24 @@ secmem_readwrite(void *p)
 
     return (sodium_mprotect_readwrite(p));
 }
+
+void
+secmem_wipe(void *p, size_t len)
+{
+
+    sodium_memzero(p, len);
+}
+
+int
+secmem_eq(const void *a, const void *b, size_t len)
+{
+
+    return (sodium_memcmp(a, b, len) == 0);
+}
+
+void
+secmem_random(void *buf, size_t len)
+{
+
+    randombytes_buf(buf, len);
+}

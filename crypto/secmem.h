@@ -29,4 +29,22 @@ int secmem_noaccess(void *p);
 int secmem_readonly(void *p);
 int secmem_readwrite(void *p);
 
+/**
+ * secmem_wipe(p, len):
+ * Overwrite ${len} bytes at ${p} with zeroes in a way the compiler keeps.
+ */
+void secmem_wipe(void *p, size_t len);
+
+/**
+ * secmem_eq(a, b, len):
+ * Constant-time comparison of ${len} bytes: 1 if equal, 0 otherwise.
+ */
+int secmem_eq(const void *a, const void *b, size_t len);
+
+/**
+ * secmem_random(buf, len):
+ * Fill ${buf} with ${len} bytes from the system's secure generator.
+ */
+void secmem_random(void *buf, size_t len);
+
 #endif /* !SECMEM_H_ */
