@@ -1,0 +1,33 @@
+#ifndef COMMANDS_H_
+#define COMMANDS_H_
+
+/*
+ * The client's commands.  Each takes argv with argv[0] = its name and
+ * returns the process exit code (client.h EXIT_*).
+ */
+
+#define COFFRE_VERSION "0.1.0"
+
+struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;   /* one line */
+    const char *help;      /* full text: synopsis, options, examples */
+};
+
+/* The table, ended by a NULL name (commands.c). */
+extern const struct command commands[];
+
+/**
+ * command_help(name):
+ * Print the help text of command ${name} on stdout; return EXIT_OK.
+ */
+int command_help(const char *name);
+
+int cmd_keygen(int argc, char **argv);
+int cmd_encrypt(int argc, char **argv);
+int cmd_decrypt(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+
+#endif /* !COMMANDS_H_ */
