@@ -29,6 +29,7 @@ done
 for t in tests/e2e/*.sh; do
     [ -f "$t" ] || continue
     name=$(basename "$t" .sh)
+    case "$name" in _*) continue ;; esac   # helpers, not tests
     if [ -n "$only" ] && ! echo " $only " | grep -q " $name "; then continue; fi
     echo "== $name"
     if env "$@" sh "$t"; then
