@@ -19,6 +19,8 @@
 #define MINISIG_COMMENT_MAX 1024  /* bytes of a comment, without prefix */
 #define MINISIG_PUBKEY_B64_LEN 56 /* base64 of 42 bytes, without NUL */
 #define MINISIG_FILE_MAX 4096     /* larger .minisig/.pub files: refused */
+#define MINISIG_UNTRUSTED_MAX 1003 /* longest untrusted comment minisign reads */
+#define MINISIG_KEYID_HEX_LEN 16  /* key id as minisign prints it, no NUL */
 
 #define MINISIG_EFORMAT (-2) /* malformed file, key or comment */
 #define MINISIG_EKEYID  (-3) /* signature made by another key */
@@ -42,6 +44,14 @@ struct minisig_seckey {
     uint8_t keyid[MINISIG_KEYID_BYTES];
     uint8_t sk[MINISIG_SK_BYTES];   /* libsodium Ed25519 secret (seed||pk) */
 };
+
+/**
+ * minisig_keyid_hex(keyid, out):
+ * Write ${keyid} as minisign prints it (a little-endian 64-bit number in
+ * 16 upper-case hex digits) and a NUL into ${out}.
+ */
+void minisig_keyid_hex(const uint8_t keyid[MINISIG_KEYID_BYTES],
+    char out[MINISIG_KEYID_HEX_LEN + 1]);
 
 /**
  * minisig_keygen(sk, pk):
@@ -107,9 +117,11 @@ void minisig_hash_free(struct minisig_hash *h);
  * minisig_sign(h, sk, untrusted, trusted, out, outlen):
  * Finish ${h} and write a complete `.minisig` file (four lines) signing it
  * with ${sk}, with the given comments (NUL-terminated, no newline; NULL
- * untrusted gives minisign's default).  Return bytes written, or
- * MINISIG_EFORMAT (comment with a newline or too long) or -1 (${outlen}
- * too small).  ${h} may only be freed afterwards.
+ * untrusted gives minisign's default).  The untrusted comment may have at
+ * most MINISIG_UNTRUSTED_MAX bytes, the trusted one MINISIG_COMMENT_MAX.
+ * ${out} is NUL-terminated.  Return bytes written (without the NUL), or
+ * MINISIG_EFORMAT (comment with a CR or LF, too long, or trusted NULL) or
+ * -1 (${outlen} too small).  ${h} may only be freed afterwards.
  */
 int minisig_sign(struct minisig_hash *h, const struct minisig_seckey *sk,
     const char *untrusted, const char *trusted, char *out, size_t outlen);
@@ -135,7 +147,8 @@ int minisig_parse(const char *text, size_t len, struct minisig *sig);
  * minisig_verify(h, sig, pk):
  * Finish ${h} and check ${sig} (signature and global signature over the
  * trusted comment) with ${pk}.  Return 0 only if both are valid;
- * MINISIG_EKEYID or MINISIG_EBADSIG otherwise.
+ * MINISIG_EKEYID or MINISIG_EBADSIG otherwise (MINISIG_ELEGACY or
+ * MINISIG_EFORMAT for a ${sig} that minisig_parse() would not produce).
  */
 int minisig_verify(struct minisig_hash *h, const struct minisig *sig,
     const struct minisig_pubkey *pk);
