@@ -1,0 +1,35 @@
+#ifndef DOCS_H_
+#define DOCS_H_
+
+#include <jansson.h>
+
+#include "storage/catalog.h"
+
+/*
+ * Document visibility and the JSON view of a document record, shared by
+ * the document, grant and link handlers.
+ */
+
+struct api_req;
+
+/**
+ * docs_visible(req, id, doc, owner, owner_only):
+ * Load live document ${id} into ${doc} and its vault owner into ${owner}
+ * if the caller may see it: it is the owner, or (unless ${owner_only}) it
+ * holds a grant.  Return 0; or answer 400 bad_id / 404 and return 1; or
+ * return -1 on an internal error.  On 0, release ${doc} with
+ * catalog_document_clear().
+ */
+int docs_visible(struct api_req *req, const char *id,
+    struct catalog_document *doc, struct catalog_account *owner,
+    int owner_only);
+
+/**
+ * docs_record_json(req, doc, owner):
+ * The record view of ${doc} with the caller's own header (docs/API.md),
+ * or NULL on failure.
+ */
+json_t *docs_record_json(struct api_req *req,
+    const struct catalog_document *doc, const struct catalog_account *owner);
+
+#endif /* !DOCS_H_ */
