@@ -159,4 +159,18 @@ int keyfile_load(const char *path, const char *passfile, struct keys **out);
  */
 char *str_concat(const char *a, const char *b);
 
+/**
+ * b64_encode_std(buf, len):
+ * Standard base64 with padding (RFC 4648 §4), as the API carries binary
+ * values in JSON; malloc'd, or NULL.
+ */
+char *b64_encode_std(const uint8_t *buf, size_t len);
+
+/**
+ * b64_decode_std(s, max, out, outlen):
+ * Decode standard padded base64 of at most ${max} decoded bytes into a
+ * malloc'd *${out}.  Return 0 or -1.
+ */
+int b64_decode_std(const char *s, size_t max, uint8_t **out, size_t *outlen);
+
 #endif /* !CLIENT_H_ */

@@ -66,5 +66,94 @@ const struct command commands[] = {
         "\n"
         "Example:\n"
         "  coffre verify -P RWQ... payslip.pdf\n"},
+    {"init", cmd_init, "make your keys and register your safe",
+        "Usage: coffre init --server URL [--work-factor N]\n"
+        "                   [--passphrase-file F]\n"
+        "\n"
+        "Make your key file (as `coffre keygen`) under $COFFRE_HOME (default\n"
+        "~/.config/coffre), register your public keys with the server, and\n"
+        "print your vault address: give it to your employers.  Also writes a\n"
+        "recovery kit, recovery.key: a second copy of your key file that a\n"
+        "long recovery code, printed once, opens.  Losing both the passphrase\n"
+        "and the recovery code loses the documents: nobody can open them.\n"
+        "\n"
+        "Example:\n"
+        "  coffre init --server http://127.0.0.1:8420\n"},
+    {"whoami", cmd_whoami, "show your account and server",
+        "Usage: coffre whoami [--json]\n"
+        "\n"
+        "Show the account you are logged in as, its vault address and keys,\n"
+        "and the server.\n"},
+    {"info", cmd_info, "the server's policies (retention, formats, closure)",
+        "Usage: coffre info [--server URL] [--json]\n"
+        "\n"
+        "What the service promises before you sign up: how long documents\n"
+        "and logs are kept, the export formats, its signing key, and the\n"
+        "closure date if one was announced.  No account needed with\n"
+        "--server.\n"},
+    {"passwd", cmd_passwd, "change the key file's passphrase",
+        "Usage: coffre passwd [--work-factor N] [--passphrase-file OLD]\n"
+        "                     [--new-passphrase-file NEW]\n"
+        "\n"
+        "Re-encrypt your key file under a new passphrase.  The old file is\n"
+        "replaced only once the new one is completely written.\n"},
+    {"put", cmd_put, "encrypt, sign and store documents",
+        "Usage: coffre put [--class CLASS] FILE...\n"
+        "\n"
+        "For each FILE, in one pass: encrypt it (age), hash the ciphertext\n"
+        "(its blob id) and sign the plaintext (minisign); upload, then\n"
+        "deposit the record with its encrypted metadata (name, size, type,\n"
+        "class, dates).  Prints each new document id.\n"
+        "CLASS: payslip, certificate, payroll-facts, evidence, other\n"
+        "(default).\n"
+        "\n"
+        "Example:\n"
+        "  coffre put --class certificate attestation-employeur.pdf\n"},
+    {"ls", cmd_ls, "list your documents",
+        "Usage: coffre ls [--class CLASS] [--json]\n"
+        "\n"
+        "List your documents, decrypting their names locally: id, date,\n"
+        "class, size, whether the author's signature of the metadata checks\n"
+        "(ok/bad), name, and who deposited it when not you.\n"},
+    {"get", cmd_get, "download, check and decrypt a document",
+        "Usage: coffre get ID [-o PATH] [--force]\n"
+        "\n"
+        "Download document ID (or a unique prefix of it), check that the\n"
+        "blob matches its id, decrypt it, verify its author's signature, and\n"
+        "only then move it into place (PATH, or its original name in the\n"
+        "current folder).  Any failure writes nothing and exits 5; --force\n"
+        "keeps a document whose signature fails, with a loud warning.\n"},
+    {"rm", cmd_rm, "delete documents",
+        "Usage: coffre rm ID...\n"
+        "\n"
+        "Delete documents from your safe.  The audit log keeps the trace.\n"},
+    {"share", cmd_share, "let another person or the account service read",
+        "Usage: coffre share ID --with VAULT|SERVICE\n"
+        "\n"
+        "Give another person (by vault address) or a service (by name) the\n"
+        "key to one document: a new age header for the same stored blob.\n"
+        "Employers can never be given read access.\n"
+        "\n"
+        "Example:\n"
+        "  coffre share 3f2a --with cpf\n"},
+    {"unshare", cmd_unshare, "revoke a share",
+        "Usage: coffre unshare ID --with VAULT|SERVICE\n"
+        "\n"
+        "Revoke a share; from then on that account gets 'not found'.\n"},
+    {"link", cmd_link, "make a share link (no account needed to open it)",
+        "Usage: coffre link ID [--expires 7d] [--uses N]\n"
+        "\n"
+        "Print a link URL/s/TOKEN#AGE-SECRET-KEY-1...  The part after # is\n"
+        "the key; it never reaches the server.  The link works for the\n"
+        "given time (d, h, m, s; default 7d) and number of uses (default 1).\n"
+        "It opens with `coffre fetch LINK`, or with standard tools:\n"
+        "  curl -s URL > doc.age; age -d -i KEYFILE doc.age\n"},
+    {"fetch", cmd_fetch, "open a share link",
+        "Usage: coffre fetch LINK [-o PATH] [--force]\n"
+        "\n"
+        "Download the document behind a share link, decrypt it with the key\n"
+        "in the link's fragment and verify its author's signature.  No\n"
+        "account is needed.  Without -o, the plaintext goes to standard\n"
+        "output.\n"},
     {NULL, NULL, NULL, NULL},
 };

@@ -29,5 +29,17 @@ int cmd_encrypt(int argc, char **argv);
 int cmd_decrypt(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_whoami(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_passwd(int argc, char **argv);
+int cmd_put(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_get(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+int cmd_share(int argc, char **argv);
+int cmd_unshare(int argc, char **argv);
+int cmd_link(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
 
 #endif /* !COMMANDS_H_ */

@@ -13,6 +13,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "crypto/keys.h"
 #include "crypto/secmem.h"
 
@@ -618,4 +620,42 @@ str_concat(const char *a, const char *b)
     memcpy(s, a, la);
     memcpy(s + la, b, lb + 1);
     return (s);
+}
+
+char *
+b64_encode_std(const uint8_t *buf, size_t len)
+{
+    size_t n = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+    char *s;
+
+    if ((s = malloc(n)) == NULL) {
+        return (NULL);
+    }
+    sodium_bin2base64(s, n, buf, len, sodium_base64_VARIANT_ORIGINAL);
+    return (s);
+}
+
+int
+b64_decode_std(const char *s, size_t max, uint8_t **out, size_t *outlen)
+{
+    const char *end;
+    size_t slen = strlen(s);
+    uint8_t *b;
+
+    *out = NULL;
+    *outlen = 0;
+    if (slen / 4 * 3 > max + 3) {
+        return (-1);
+    }
+    if ((b = malloc(slen / 4 * 3 + 1)) == NULL) {
+        return (-1);
+    }
+    if (sodium_base642bin(b, slen / 4 * 3 + 1, s, slen, NULL, outlen, &end,
+            sodium_base64_VARIANT_ORIGINAL) != 0 || end != s + slen ||
+        *outlen > max) {
+        free(b);
+        return (-1);
+    }
+    *out = b;
+    return (0);
 }

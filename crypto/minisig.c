@@ -701,3 +701,29 @@ minisig_verify_buf(const uint8_t *buf, size_t len, const struct minisig *sig,
     sodium_memzero(&h, sizeof(h));
     return (rc);
 }
+
+int
+minisig_verify_comment(const struct minisig *sig,
+    const struct minisig_pubkey *pk)
+{
+    uint8_t gmsg[MINISIG_SIG_BYTES + MINISIG_COMMENT_MAX];
+    size_t tlen;
+
+    if (memcmp(sig->alg, ALG_HASHED, 2) != 0) {
+        return (MINISIG_ELEGACY);
+    }
+    tlen = strnlen(sig->trusted, sizeof(sig->trusted));
+    if (tlen > MINISIG_COMMENT_MAX) {
+        return (MINISIG_EFORMAT);
+    }
+    if (memcmp(sig->keyid, pk->keyid, MINISIG_KEYID_BYTES) != 0) {
+        return (MINISIG_EKEYID);
+    }
+    memcpy(gmsg, sig->sig, MINISIG_SIG_BYTES);
+    memcpy(gmsg + MINISIG_SIG_BYTES, sig->trusted, tlen);
+    if (crypto_sign_verify_detached(sig->global_sig, gmsg,
+            MINISIG_SIG_BYTES + tlen, pk->pk) != 0) {
+        return (MINISIG_EBADSIG);
+    }
+    return (0);
+}

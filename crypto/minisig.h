@@ -154,6 +154,17 @@ int minisig_verify(struct minisig_hash *h, const struct minisig *sig,
     const struct minisig_pubkey *pk);
 
 /**
+ * minisig_verify_comment(sig, pk):
+ * Check only the global signature: that ${pk} signed ${sig}'s signature
+ * together with its trusted comment.  This proves who wrote the trusted
+ * comment (which binds metadata such as a plaintext digest) without the
+ * content; it does not prove the content.  Return 0, MINISIG_ELEGACY,
+ * MINISIG_EKEYID or MINISIG_EBADSIG.
+ */
+int minisig_verify_comment(const struct minisig *sig,
+    const struct minisig_pubkey *pk);
+
+/**
  * minisig_sign_buf(buf, len, ...), minisig_verify_buf(buf, len, sig, pk):
  * One-shot forms of the above over a buffer.
  */

@@ -1,7 +1,7 @@
 # Helpers for the end-to-end scripts: check NAME CMD..., then finish NAME.
 # Prints one line per check and a closing "NAME: N passed, N failed".
-C="${COFFRE_BINDIR:?}/coffre"
-D="${COFFRE_BINDIR:?}/coffred"
+export C="${COFFRE_BINDIR:?}/coffre"
+export D="${COFFRE_BINDIR:?}/coffred"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 _pass=0
