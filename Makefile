@@ -63,7 +63,7 @@ MODLIBS = $(storage_LIB) $(activity_LIB) $(crypto_LIB)
 -include tests/*.mk
 -include bench/*.mk
 
-.PHONY: all deps check asan run test bench fuzz fuzz-smoke clean format \
+.PHONY: all deps check asan run test bench fuzz fuzz-smoke clean format man \
         check-layering valgrind-check
 
 all: $(BIN)/coffred $(BIN)/coffre
@@ -148,6 +148,10 @@ fuzz: deps $(FUZZ_BIN)
 
 fuzz-smoke: fuzz
 	@sh scripts/fuzz-smoke.sh "$(FUZZ_BUILD)" "$(FUZZ_SECONDS)"
+
+# The manual page is generated from the client's help table.
+man: $(BIN)/coffre
+	$(BIN)/coffre help --man > docs/coffre.1
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

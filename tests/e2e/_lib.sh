@@ -32,3 +32,29 @@ finish() {
     echo "$1: $_pass passed, $_fail failed"
     [ $_fail -eq 0 ]
 }
+
+# start_daemon [ARGS...]: a fresh coffred on a free loopback port with its
+# data in $T/data; sets URL and DPID, and stops it when the script exits.
+start_daemon() {
+    mkdir -p "$T/data" && chmod 700 "$T/data"
+    rm -f "$T/port"
+    "$D" serve --listen 127.0.0.1:0 --data "$T/data" --port-file "$T/port" \
+        "$@" >"$T/daemon.log" 2>&1 &
+    DPID=$!
+    trap 'kill $DPID 2>/dev/null; wait $DPID 2>/dev/null; rm -rf "$T"' EXIT
+    _i=0
+    while [ ! -s "$T/port" ]; do
+        _i=$((_i + 1))
+        if [ $_i -gt 200 ] || ! kill -0 $DPID 2>/dev/null; then
+            echo "coffred did not start:"; cat "$T/daemon.log"; exit 1
+        fi
+        sleep 0.05
+    done
+    URL="http://127.0.0.1:$(cat "$T/port")"
+    export URL
+}
+
+# stop_daemon: SIGTERM and wait.
+stop_daemon() {
+    kill "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null
+}
