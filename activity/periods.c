@@ -1,0 +1,908 @@
+#include "activity/periods.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "activity/dsn.h"
+#include "activity/facts.h"
+
+/* Make room for one more element of ${size} bytes in *${p}. */
+static int
+grow(void *p, size_t *cap, size_t n, size_t size)
+{
+    void **pp = p;
+    size_t ncap;
+    void *np;
+
+    if (n < *cap) {
+        return (0);
+    }
+    ncap = (*cap == 0) ? 16 : *cap * 2;
+    if (ncap > SIZE_MAX / size) {
+        return (-1);
+    }
+    if ((np = realloc(*pp, ncap * size)) == NULL) {
+        return (-1);
+    }
+    memset((char *)np + *cap * size, 0, (ncap - *cap) * size);
+    *pp = np;
+    *cap = ncap;
+    return (0);
+}
+
+/* Dates: Howard Hinnant's days-from-civil, proleptic Gregorian. */
+
+static int
+leap(int y)
+{
+
+    return ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0);
+}
+
+int
+periods_days_in_month(int y, int m)
+{
+    static const int dim[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+        30, 31 };
+
+    if (m < 1 || m > 12) {
+        return (0);
+    }
+    return (dim[m - 1] + (m == 2 && leap(y)));
+}
+
+int32_t
+periods_day(int y, int m, int d)
+{
+    int era, yoe, doy, doe;
+
+    if (y < 1900 || y > 2199 || m < 1 || m > 12 || d < 1 ||
+        d > periods_days_in_month(y, m)) {
+        return (INT32_MIN);
+    }
+    y -= (m <= 2);
+    era = y / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return ((int32_t)(era * 146097 + doe - 719468));
+}
+
+void
+periods_ymd(int32_t day, int *y, int *m, int *d)
+{
+    int32_t z = day + 719468;
+    int32_t era = z / 146097;
+    int32_t doe = z - era * 146097;
+    int32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int32_t mp = (5 * doy + 2) / 153;
+
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+int
+periods_parse_iso_date(const char *s, int32_t *day)
+{
+    int32_t d;
+    size_t i;
+
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') {
+        return (-1);
+    }
+    for (i = 0; i < 10; i++) {
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) {
+            return (-1);
+        }
+    }
+    d = periods_day((s[0] - '0') * 1000 + (s[1] - '0') * 100 +
+        (s[2] - '0') * 10 + (s[3] - '0'), (s[5] - '0') * 10 + (s[6] - '0'),
+        (s[8] - '0') * 10 + (s[9] - '0'));
+    if (d == INT32_MIN) {
+        return (-1);
+    }
+    *day = d;
+    return (0);
+}
+
+void
+periods_format_day(int32_t day, char buf[11])
+{
+    int y, m, d;
+
+    if (day == 0 || day == PERIODS_DAY_OPEN) {
+        buf[0] = '\0';
+        return;
+    }
+    periods_ymd(day, &y, &m, &d);
+    snprintf(buf, 11, "%04u-%02u-%02u", (unsigned)y % 10000u,
+        (unsigned)m % 100u, (unsigned)d % 100u);
+}
+
+int
+periods_parse_decimal(const char *s, size_t len, int neg_ok, int64_t *out)
+{
+    int64_t v = 0;
+    size_t i = 0, intdigits = 0;
+    int neg = 0;
+
+    if (len > 0 && s[0] == '-') {
+        if (!neg_ok) {
+            return (-1);
+        }
+        neg = 1;
+        i = 1;
+    }
+    for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+        v = v * 10 + (s[i] - '0');
+        if (++intdigits > 9) {
+            return (-1);
+        }
+    }
+    if (intdigits == 0 || i + 3 != len || s[i] != '.' ||
+        s[i + 1] < '0' || s[i + 1] > '9' || s[i + 2] < '0' ||
+        s[i + 2] > '9') {
+        return (-1);
+    }
+    v = v * 100 + (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
+    if (v > PERIODS_QUANTITY_MAX) {
+        return (-1);
+    }
+    *out = neg ? -v : v;
+    return (0);
+}
+
+int
+periods_hundredths_from_json(const json_t *j, int64_t *out)
+{
+    double x, r;
+
+    if (json_is_integer(j)) {
+        json_int_t i = json_integer_value(j);
+
+        if (i < -PERIODS_QUANTITY_MAX / 100 ||
+            i > PERIODS_QUANTITY_MAX / 100) {
+            return (-1);
+        }
+        *out = (int64_t)i * 100;
+        return (0);
+    }
+    if (!json_is_real(j)) {
+        return (-1);
+    }
+    x = json_real_value(j) * 100.0;
+    if (!(x >= -(double)PERIODS_QUANTITY_MAX &&
+        x <= (double)PERIODS_QUANTITY_MAX)) {
+        return (-1);
+    }
+    r = floor(x + 0.5);
+    /* More than two decimals is refused, with room for binary noise. */
+    if (fabs(x - r) > 1e-6) {
+        return (-1);
+    }
+    *out = (int64_t)r;
+    return (0);
+}
+
+int
+periods_absence_counts(int sick, const char *reason)
+{
+    static const char *const sick_codes[] = { "02", "03", "05", "06",
+        "09" };
+    static const char *const susp_codes[] = { "607", "632", "650" };
+    size_t i;
+
+    if (sick) {
+        for (i = 0; i < sizeof(sick_codes) / sizeof(sick_codes[0]); i++) {
+            if (strcmp(reason, sick_codes[i]) == 0) {
+                return (1);
+            }
+        }
+    } else {
+        for (i = 0; i < sizeof(susp_codes) / sizeof(susp_codes[0]); i++) {
+            if (strcmp(reason, susp_codes[i]) == 0) {
+                return (1);
+            }
+        }
+    }
+    return (0);
+}
+
+struct periods_set *
+periods_new(void)
+{
+
+    return (calloc(1, sizeof(struct periods_set)));
+}
+
+void
+periods_free(struct periods_set *set)
+{
+    size_t i;
+
+    if (set == NULL) {
+        return;
+    }
+    for (i = 0; i < set->nwarnings; i++) {
+        free(set->warnings[i]);
+    }
+    free(set->warnings);
+    free(set->months);
+    free(set->absences);
+    free(set->conflicts);
+    free(set);
+}
+
+int
+periods_warn(struct periods_set *set, const char *fmt, ...)
+{
+    va_list ap;
+    char buf[256];
+    size_t i;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    /* The same warning once is enough. */
+    for (i = 0; i < set->nwarnings; i++) {
+        if (strcmp(set->warnings[i], buf) == 0) {
+            return (0);
+        }
+    }
+    if (grow(&set->warnings, &set->capwarnings, set->nwarnings,
+        sizeof(char *))) {
+        return (-1);
+    }
+    if ((set->warnings[set->nwarnings] = strdup(buf)) == NULL) {
+        return (-1);
+    }
+    set->nwarnings++;
+    return (0);
+}
+
+/* Find the record of a contract-month, or -1. */
+static ssize_t
+find_month(const struct periods_set *set, const char *siret, int32_t start,
+    int year, int month)
+{
+    size_t i;
+
+    for (i = 0; i < set->nmonths; i++) {
+        const struct periods_month *m = &set->months[i];
+
+        if (m->year == year && m->month == month &&
+            m->contract_start == start && strcmp(m->siret, siret) == 0) {
+            return ((ssize_t)i);
+        }
+    }
+    return (-1);
+}
+
+/* Without a contract start, attach to the only contract of that SIRET and
+ * month if there is exactly one. */
+static int32_t
+guess_start(const struct periods_set *set, const char *siret, int year,
+    int month)
+{
+    int32_t found = 0;
+    size_t i, n = 0;
+
+    for (i = 0; i < set->nmonths; i++) {
+        const struct periods_month *m = &set->months[i];
+
+        if (m->year == year && m->month == month &&
+            strcmp(m->siret, siret) == 0) {
+            found = m->contract_start;
+            n++;
+        }
+    }
+    return (n == 1 ? found : 0);
+}
+
+int
+periods_add_month(struct periods_set *set, enum periods_source src,
+    const char *siret, int32_t contract_start, int year, int month,
+    const struct periods_values *vals)
+{
+    struct periods_month *m;
+    struct periods_values *sv;
+    ssize_t k;
+
+    if (contract_start == 0) {
+        contract_start = guess_start(set, siret, year, month);
+    }
+    if ((k = find_month(set, siret, contract_start, year, month)) < 0) {
+        if (grow(&set->months, &set->capmonths, set->nmonths,
+            sizeof(*set->months))) {
+            return (-1);
+        }
+        k = (ssize_t)set->nmonths++;
+        m = &set->months[k];
+        memset(m, 0, sizeof(*m));
+        snprintf(m->siret, sizeof(m->siret), "%s", siret);
+        m->contract_start = contract_start;
+        m->year = year;
+        m->month = month;
+    }
+    m = &set->months[k];
+    sv = &m->src[src];
+    set->finished = 0;
+
+    if (src != PERIODS_SRC_DSN || !sv->present) {
+        /* Payroll facts and hooks: the later document replaces. */
+        *sv = *vals;
+        sv->present = 1;
+        return (0);
+    }
+    if (sv->seq == vals->seq || sv->decl_ym != vals->decl_ym) {
+        /* More pay of the same declaration, or a regularisation that a
+         * later declaration makes for this month: add it. */
+        sv->paid += vals->paid;
+        if (sv->paid > PERIODS_QUANTITY_MAX) {
+            sv->paid = PERIODS_QUANTITY_MAX;
+        } else if (sv->paid < -PERIODS_QUANTITY_MAX) {
+            sv->paid = -PERIODS_QUANTITY_MAX;
+        }
+        if (sv->seq == vals->seq) {
+            sv->contract_end = vals->contract_end;
+        }
+        return (0);
+    }
+    /* The same month declared again: the later copy replaces. */
+    *sv = *vals;
+    sv->present = 1;
+    return (0);
+}
+
+int
+periods_add_absence(struct periods_set *set,
+    const struct periods_absence *abs)
+{
+
+    if (grow(&set->absences, &set->capabsences, set->nabsences,
+        sizeof(*set->absences))) {
+        return (-1);
+    }
+    set->absences[set->nabsences++] = *abs;
+    set->finished = 0;
+    return (0);
+}
+
+/* Remove what earlier DSN declarations of ${siret} for month ${ym} said. */
+static void
+cancel_declaration(struct periods_set *set, const char *siret, int32_t ym)
+{
+    size_t i, o;
+
+    for (i = 0; i < set->nmonths; i++) {
+        struct periods_month *m = &set->months[i];
+        struct periods_values *v = &m->src[PERIODS_SRC_DSN];
+
+        if (v->present && v->decl_ym == ym && strcmp(m->siret, siret) == 0) {
+            memset(v, 0, sizeof(*v));
+        }
+    }
+    for (i = o = 0; i < set->nabsences; i++) {
+        struct periods_absence *a = &set->absences[i];
+
+        if (a->source == PERIODS_SRC_DSN && a->decl_ym == ym &&
+            strcmp(a->siret, siret) == 0) {
+            continue;
+        }
+        set->absences[o++] = *a;
+    }
+    set->nabsences = o;
+    set->finished = 0;
+}
+
+/* The end of a contract, ignoring cancelled ends. */
+static int32_t
+contract_end(const struct dsn_contract *c)
+{
+
+    if (c->end == 0 || strcmp(c->end_reason, "099") == 0) {
+        return (PERIODS_DAY_OPEN);
+    }
+    return (c->end);
+}
+
+/* The values every month of contract ${c} shares. */
+static int
+contract_values(struct periods_set *set, const struct dsn_declaration *d,
+    const struct dsn_contract *c, struct periods_values *v)
+{
+
+    memset(v, 0, sizeof(*v));
+    v->present = 1;
+    v->unit = c->unit ? c->unit : PERIODS_UNIT_HOUR;
+    v->ref_quota = c->ref_quota;
+    if (v->ref_quota <= 0 && (v->unit == PERIODS_UNIT_HOUR ||
+        v->unit == PERIODS_UNIT_FORFAIT_HOURS)) {
+        v->ref_quota = PERIODS_LEGAL_QUOTA;
+        v->unit = PERIODS_UNIT_HOUR;
+        if (periods_warn(set, "DSN %s %04d-%02d: contract of line %zu has "
+            "no reference quota; 151.67 h assumed", d->siret, d->year,
+            d->month, c->line)) {
+            return (-1);
+        }
+    }
+    v->contract_quota = c->contract_quota > 0 ? c->contract_quota : 0;
+    v->contract_end = contract_end(c);
+    memcpy(v->nature, c->nature, sizeof(v->nature));
+    memcpy(v->contract, c->number, sizeof(v->contract));
+    return (0);
+}
+
+/* Add the absences of one DSN contract. */
+static int
+add_dsn_absences(struct periods_set *set, const struct dsn_declaration *d,
+    const struct dsn_contract *c, int32_t ym, unsigned long seq)
+{
+    struct periods_absence a;
+    size_t i;
+
+    for (i = 0; i < c->nabsences; i++) {
+        const struct dsn_absence *da = &c->absences[i];
+
+        memset(&a, 0, sizeof(a));
+        memcpy(a.siret, d->siret, sizeof(a.siret));
+        a.contract_start = c->start;
+        a.sick = da->sick;
+        memcpy(a.reason, da->reason, sizeof(a.reason));
+        if (da->sick) {
+            a.start = da->last_worked ? da->last_worked + 1 : c->start;
+            if (da->return_date) {
+                a.end = da->return_date - 1;
+            } else if (da->planned_end) {
+                a.end = da->planned_end;
+            } else {
+                a.end = PERIODS_DAY_OPEN;
+            }
+        } else {
+            a.start = da->start;
+            a.end = da->end ? da->end : PERIODS_DAY_OPEN;
+        }
+        if (a.end < a.start) {
+            if (periods_warn(set, "DSN %s %04d-%02d: absence of line %zu "
+                "ends before it starts; ignored", d->siret, d->year,
+                d->month, da->line)) {
+                return (-1);
+            }
+            continue;
+        }
+        a.counts = periods_absence_counts(a.sick, a.reason);
+        a.source = PERIODS_SRC_DSN;
+        a.decl_ym = ym;
+        a.seq = seq;
+        if (periods_add_absence(set, &a)) {
+            return (-1);
+        }
+    }
+    return (0);
+}
+
+/* The contract a remuneration block belongs to, or NULL. */
+static const struct dsn_contract *
+pay_contract(const struct dsn_individual *ind, const struct dsn_pay *p)
+{
+    size_t i;
+
+    if (p->contract[0] != '\0') {
+        for (i = 0; i < ind->ncontracts; i++) {
+            if (strcmp(ind->contracts[i].number, p->contract) == 0) {
+                return (&ind->contracts[i]);
+            }
+        }
+    }
+    if (ind->ncontracts == 1) {
+        return (&ind->contracts[0]);
+    }
+    for (i = 0; i < ind->ncontracts; i++) {
+        const struct dsn_contract *c = &ind->contracts[i];
+
+        if (c->start <= p->start && p->start <= contract_end(c)) {
+            return (c);
+        }
+    }
+    return (NULL);
+}
+
+/* Add one individual of declaration ${d}. */
+static int
+add_dsn_individual(struct periods_set *set, const struct dsn_declaration *d,
+    const struct dsn_individual *ind, int32_t ym, unsigned long seq)
+{
+    struct periods_values v;
+    int32_t first, last;
+    size_t i;
+    int y, mo, dd;
+
+    first = periods_day(d->year, d->month, 1);
+    last = first + periods_days_in_month(d->year, d->month) - 1;
+    for (i = 0; i < ind->ncontracts; i++) {
+        const struct dsn_contract *c = &ind->contracts[i];
+
+        if (contract_values(set, d, c, &v)) {
+            return (-1);
+        }
+        v.decl_ym = ym;
+        v.seq = seq;
+        if (c->start <= last && v.contract_end >= first) {
+            ssize_t k;
+
+            if (periods_add_month(set, PERIODS_SRC_DSN, d->siret, c->start,
+                d->year, d->month, &v)) {
+                return (-1);
+            }
+            k = find_month(set, d->siret, c->start, d->year, d->month);
+            if (k >= 0 && ind->nir[0] != '\0') {
+                memcpy(set->months[k].nir, ind->nir, sizeof(ind->nir));
+            }
+        }
+        if (add_dsn_absences(set, d, c, ym, seq)) {
+            return (-1);
+        }
+    }
+    for (i = 0; i < ind->npays; i++) {
+        const struct dsn_pay *p = &ind->pays[i];
+        const struct dsn_contract *c;
+
+        if (strcmp(p->type, "002") != 0) {
+            continue;
+        }
+        if ((c = pay_contract(ind, p)) == NULL) {
+            if (periods_warn(set, "DSN %s %04d-%02d: remuneration of line "
+                "%zu matches no contract; ignored", d->siret, d->year,
+                d->month, p->line)) {
+                return (-1);
+            }
+            continue;
+        }
+        if (contract_values(set, d, c, &v)) {
+            return (-1);
+        }
+        v.decl_ym = ym;
+        v.seq = seq;
+        if (p->has_activity) {
+            v.paid = (v.unit == PERIODS_UNIT_FORFAIT_DAYS ||
+                v.unit == PERIODS_UNIT_DAY) ? p->work_days : p->work_hours;
+        } else {
+            v.paid = p->has_hours ? p->hours : 0;
+        }
+        periods_ymd(p->start, &y, &mo, &dd);
+        if (periods_add_month(set, PERIODS_SRC_DSN, d->siret, c->start, y,
+            mo, &v)) {
+            return (-1);
+        }
+    }
+    return (0);
+}
+
+int
+periods_add_dsn(struct periods_set *set, const struct dsn_file *dsn,
+    const char *name)
+{
+    size_t i, j;
+
+    for (i = 0; i < dsn->ndecls; i++) {
+        const struct dsn_declaration *d = &dsn->decls[i];
+        int32_t ym = d->year * 12 + d->month - 1;
+        unsigned long seq = ++set->seq;
+
+        if (strcmp(d->type, "03") == 0 || strcmp(d->type, "04") == 0 ||
+            strcmp(d->type, "05") == 0) {
+            cancel_declaration(set, d->siret, ym);
+        }
+        if (strcmp(d->type, "04") == 0) {
+            continue;
+        }
+        for (j = 0; j < d->nindividuals; j++) {
+            if (add_dsn_individual(set, d, &d->individuals[j], ym, seq)) {
+                return (-1);
+            }
+        }
+    }
+    (void)name;
+    return (0);
+}
+
+int
+periods_add_facts(struct periods_set *set, const struct facts *f)
+{
+    struct periods_values v;
+    struct periods_absence a;
+    ssize_t k;
+    size_t i;
+
+    memset(&v, 0, sizeof(v));
+    v.present = 1;
+    v.unit = f->unit;
+    v.ref_quota = f->ref_quota;
+    v.contract_quota = f->contract_quota;
+    v.paid = f->paid;
+    v.contract_end = f->contract_end;
+    memcpy(v.nature, f->nature, sizeof(v.nature));
+    memcpy(v.contract, f->contract, sizeof(v.contract));
+    if (periods_add_month(set, PERIODS_SRC_FACTS, f->siret,
+        f->contract_start, f->year, f->month, &v)) {
+        return (-1);
+    }
+    k = find_month(set, f->siret, f->contract_start, f->year, f->month);
+    if (k >= 0) {
+        snprintf(set->months[k].employer, sizeof(set->months[k].employer),
+            "%s", f->employer);
+        if (f->nir[0] != '\0') {
+            memcpy(set->months[k].nir, f->nir, sizeof(f->nir));
+        }
+    }
+    for (i = 0; i < f->nabsences; i++) {
+        memset(&a, 0, sizeof(a));
+        memcpy(a.siret, f->siret, sizeof(a.siret));
+        a.contract_start = f->contract_start;
+        a.sick = f->absences[i].sick;
+        memcpy(a.reason, f->absences[i].reason, sizeof(a.reason));
+        a.start = f->absences[i].start;
+        a.end = f->absences[i].end;
+        a.counts = periods_absence_counts(a.sick, a.reason);
+        a.source = PERIODS_SRC_FACTS;
+        if (periods_add_absence(set, &a)) {
+            return (-1);
+        }
+    }
+    return (0);
+}
+
+static const char *const src_names[PERIODS_NSRC] = { "payroll facts", "DSN",
+    "hook" };
+
+/* Write hundredths as a decimal with two digits. */
+static void
+fmt_hundredths(int64_t v, char *buf, size_t len)
+{
+    int64_t a = v < 0 ? -v : v;
+
+    snprintf(buf, len, "%s%lld.%02lld", v < 0 ? "-" : "",
+        (long long)(a / 100), (long long)(a % 100));
+}
+
+/* Record that two sources disagree about month ${m}. */
+static int
+add_conflict(struct periods_set *set, const struct periods_month *m,
+    const char *what, enum periods_source a, int64_t va,
+    enum periods_source b, int64_t vb)
+{
+    struct periods_conflict *c;
+    char sa[32], sb[32];
+
+    if (grow(&set->conflicts, &set->capconflicts, set->nconflicts,
+        sizeof(*set->conflicts))) {
+        return (-1);
+    }
+    c = &set->conflicts[set->nconflicts++];
+    memcpy(c->siret, m->siret, sizeof(c->siret));
+    c->contract_start = m->contract_start;
+    c->year = m->year;
+    c->month = m->month;
+    if (strcmp(what, "unit") == 0) {
+        snprintf(sa, sizeof(sa), "%lld", (long long)va);
+        snprintf(sb, sizeof(sb), "%lld", (long long)vb);
+    } else {
+        fmt_hundredths(va, sa, sizeof(sa));
+        fmt_hundredths(vb, sb, sizeof(sb));
+    }
+    snprintf(c->what, sizeof(c->what), "%s: %s %s, %s %s (%s kept)", what,
+        src_names[a], sa, src_names[b], sb, src_names[a]);
+    return (0);
+}
+
+/* Pick the values of the best source of ${m}; report disagreements. */
+static int
+merge_sources(struct periods_set *set, struct periods_month *m)
+{
+    int s, best = -1;
+
+    m->sources = 0;
+    for (s = 0; s < PERIODS_NSRC; s++) {
+        if (!m->src[s].present) {
+            continue;
+        }
+        m->sources |= 1u << s;
+        if (best < 0) {
+            best = s;
+            m->v = m->src[s];
+            continue;
+        }
+        if (m->src[s].unit != m->v.unit &&
+            add_conflict(set, m, "unit", (enum periods_source)best,
+            m->v.unit, (enum periods_source)s, m->src[s].unit)) {
+            return (-1);
+        }
+        if (m->src[s].ref_quota != m->v.ref_quota &&
+            add_conflict(set, m, "reference quota",
+            (enum periods_source)best, m->v.ref_quota,
+            (enum periods_source)s, m->src[s].ref_quota)) {
+            return (-1);
+        }
+        if (m->src[s].paid != m->v.paid &&
+            add_conflict(set, m, "paid", (enum periods_source)best,
+            m->v.paid, (enum periods_source)s, m->src[s].paid)) {
+            return (-1);
+        }
+    }
+    return (best < 0 ? 0 : 1);
+}
+
+/* Among copies of one absence (same contract, kind, reason and start), keep
+ * one: a known end beats an open one, then the later copy wins. */
+static void
+resolve_absences(const struct periods_set *set, char *active)
+{
+    size_t i, j;
+
+    for (i = 0; i < set->nabsences; i++) {
+        active[i] = 1;
+    }
+    for (i = 0; i < set->nabsences; i++) {
+        const struct periods_absence *a = &set->absences[i];
+
+        for (j = 0; j < set->nabsences && active[i]; j++) {
+            const struct periods_absence *b = &set->absences[j];
+
+            if (i == j || !active[j] || a->sick != b->sick ||
+                a->start != b->start || a->contract_start !=
+                b->contract_start || strcmp(a->reason, b->reason) != 0 ||
+                strcmp(a->siret, b->siret) != 0) {
+                continue;
+            }
+            if ((a->end == PERIODS_DAY_OPEN) != (b->end == PERIODS_DAY_OPEN)) {
+                active[i] = (a->end != PERIODS_DAY_OPEN);
+            } else {
+                active[i] = (i > j);
+            }
+        }
+    }
+}
+
+/* Count the days of month ${m} covered by an assimilated absence. */
+static int
+absence_days(const struct periods_set *set, const char *active,
+    const struct periods_month *m)
+{
+    char day[31];
+    int32_t first, last, lo, hi, d;
+    size_t i;
+    int n = 0, dim = periods_days_in_month(m->year, m->month);
+
+    memset(day, 0, sizeof(day));
+    first = periods_day(m->year, m->month, 1);
+    last = first + dim - 1;
+    if (m->contract_start > first) {
+        first = m->contract_start;
+    }
+    if (m->v.contract_end != 0 && m->v.contract_end < last) {
+        last = m->v.contract_end;
+    }
+    for (i = 0; i < set->nabsences; i++) {
+        const struct periods_absence *a = &set->absences[i];
+
+        if (!active[i] || !a->counts || a->contract_start !=
+            m->contract_start || strcmp(a->siret, m->siret) != 0) {
+            continue;
+        }
+        lo = a->start > first ? a->start : first;
+        hi = a->end < last ? a->end : last;
+        for (d = lo; d <= hi; d++) {
+            day[d - periods_day(m->year, m->month, 1)] = 1;
+        }
+    }
+    for (i = 0; i < (size_t)dim; i++) {
+        n += day[i];
+    }
+    return (n);
+}
+
+/* What month ${m} counts for: paid work, plus assimilated absence for the
+ * days not already paid, within the monthly reference (docs/ACTIVITY.md). */
+static void
+count_month(struct periods_month *m)
+{
+    int dim = periods_days_in_month(m->year, m->month);
+    int64_t paid = m->v.paid > 0 ? m->v.paid : 0;
+    int64_t r = m->v.ref_quota, q, abs, room;
+
+    m->absence = 0;
+    m->counted = 0;
+    switch (m->v.unit) {
+    case PERIODS_UNIT_HOUR:
+    case PERIODS_UNIT_DAY:
+        q = (m->v.contract_quota > 0 && m->v.contract_quota <= r) ?
+            m->v.contract_quota : r;
+        abs = q * m->absence_days / dim;
+        room = q - paid > 0 ? q - paid : 0;
+        m->absence = abs < room ? abs : room;
+        m->counted = paid + m->absence < r ? paid + m->absence : r;
+        break;
+    case PERIODS_UNIT_FORFAIT_DAYS:
+    case PERIODS_UNIT_FORFAIT_HOURS:
+        /* The reference is annual: a month is worth a twelfth of it. */
+        m->absence = r * m->absence_days / (12 * (int64_t)dim);
+        m->counted = paid + m->absence;
+        break;
+    default:
+        break;
+    }
+}
+
+/* Order records by month, SIRET, then contract start. */
+static int
+cmp_month(const void *pa, const void *pb)
+{
+    const struct periods_month *a = pa, *b = pb;
+    int c;
+
+    if (a->year != b->year) {
+        return (a->year < b->year ? -1 : 1);
+    }
+    if (a->month != b->month) {
+        return (a->month < b->month ? -1 : 1);
+    }
+    if ((c = strcmp(a->siret, b->siret)) != 0) {
+        return (c);
+    }
+    if (a->contract_start != b->contract_start) {
+        return (a->contract_start < b->contract_start ? -1 : 1);
+    }
+    return (0);
+}
+
+int
+periods_finish(struct periods_set *set)
+{
+    char *active = NULL;
+    size_t i, o;
+    int rc;
+
+    set->nconflicts = 0;
+    if (set->nabsences > 0 &&
+        (active = malloc(set->nabsences)) == NULL) {
+        goto err0;
+    }
+    resolve_absences(set, active);
+    if (set->nmonths > 1) {
+        qsort(set->months, set->nmonths, sizeof(*set->months), cmp_month);
+    }
+    for (i = o = 0; i < set->nmonths; i++) {
+        struct periods_month *m = &set->months[i];
+
+        if ((rc = merge_sources(set, m)) < 0) {
+            goto err1;
+        }
+        if (rc == 0) {
+            continue; /* every source was cancelled */
+        }
+        m->absence_days = absence_days(set, active, m);
+        count_month(m);
+        set->months[o++] = *m;
+    }
+    set->nmonths = o;
+    free(active);
+    set->finished = 1;
+
+    /* Success! */
+    return (0);
+
+err1:
+    free(active);
+err0:
+    /* Failure! */
+    return (-1);
+}
