@@ -109,7 +109,10 @@ ids_siret_valid(const char *s, size_t len)
         for (i = 0; i < len; i++) {
             sum += (unsigned)(s[i] - '0');
         }
-        return (sum % 5 == 0);
+        if (sum % 5 == 0) {
+            return (1);
+        }
+        sum = 0;
     }
     /* Luhn: double every second digit from the right. */
     for (i = 0; i < len; i++) {
