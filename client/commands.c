@@ -155,5 +155,14 @@ const struct command commands[] = {
         "in the link's fragment and verify its author's signature.  No\n"
         "account is needed.  Without -o, the plaintext goes to standard\n"
         "output.\n"},
+    {"audit", cmd_audit, "your vault's log, verified",
+        "Usage: coffre audit [--verify] [--json]\n"
+        "\n"
+        "Show everything done to your vault: deposits, reads, deletions,\n"
+        "shares, links, logins and refused attempts.  --verify recomputes\n"
+        "the hash chain, checks the server's signature on its head with the\n"
+        "key pinned at init, and checks that the head seen at the last\n"
+        "verification is still there unchanged: a rewritten, truncated or\n"
+        "altered history fails with exit 5.\n"},
     {NULL, NULL, NULL, NULL},
 };

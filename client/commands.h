@@ -41,5 +41,6 @@ int cmd_share(int argc, char **argv);
 int cmd_unshare(int argc, char **argv);
 int cmd_link(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 #endif /* !COMMANDS_H_ */

@@ -83,6 +83,15 @@ check "unknown class refused (exit 2)" code 2 alice put --class secret f1
 check "rm" alice rm "$id1"
 check "rm'd document is gone (exit 4)" code 4 alice get "$id1" -o gone.out
 
+# the audit log: verified, then altered in the index
+check "audit --verify passes" sh -c '
+    COFFRE_HOME="$1" "$C" audit --verify | grep -q "audit log verified"' _ "$A"
+check "audit lists deposits and the refused read" sh -c '
+    COFFRE_HOME="$1" "$C" audit >audit.out && grep -q deposit audit.out' _ "$A"
+check "alter an audit entry in the index" sqlite3 "$T/data/index.sqlite" \
+    "UPDATE audit SET detail = detail || 'x' WHERE chain = '$avault' AND seq = 2"
+check "audit --verify fails after the change (exit 5)" code 5 alice audit --verify
+
 # expiry: the shortest a link may live is 60 s
 elink=$(alice link "$id64" --expires 60s --uses 5)
 check "fresh link works" sh -c '"$C" fetch "$1" -o e1 && cmp -s e1 f65536' _ "$elink"
