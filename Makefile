@@ -74,9 +74,17 @@ all: $(BIN)/coffred $(BIN)/coffre
 deps:
 	@sh scripts/install-deps.sh
 
+# Quiet by default; `make V=1` shows the full commands.
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 define module_lib
 $$($(1)_LIB): $$($(1)_OBJ)
