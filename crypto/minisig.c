@@ -201,7 +201,10 @@ b64_decode_exact(const struct line *ln, uint8_t *bin, size_t binlen)
         || end != ln->p + ln->len || outlen != binlen) {
         goto done;
     }
-    /* Refuse non-zero padding bits whatever the libsodium version. */
+    /*
+     * Re-encode and compare: libsodium 1.0.18 decodes any byte >= 0x80 as
+     * '/', and other versions may differ on padding bits.
+     */
     sodium_bin2base64(re, sizeof(re), bin, binlen,
         sodium_base64_VARIANT_ORIGINAL);
     if (memcmp(re, ln->p, ln->len) != 0) {
@@ -640,12 +643,8 @@ err0:
     return (MINISIG_EFORMAT);
 }
 
-/*
- * verify_prehash(prehash, sig, pk):
- * minisig_verify() once the content is hashed.
- */
-static int
-verify_prehash(const uint8_t prehash[PREHASH_BYTES], const struct minisig *sig,
+int
+minisig_verify_comment(const struct minisig *sig,
     const struct minisig_pubkey *pk)
 {
     uint8_t gmsg[MINISIG_SIG_BYTES + MINISIG_COMMENT_MAX];
@@ -661,14 +660,32 @@ verify_prehash(const uint8_t prehash[PREHASH_BYTES], const struct minisig *sig,
     if (memcmp(sig->keyid, pk->keyid, MINISIG_KEYID_BYTES) != 0) {
         return (MINISIG_EKEYID);
     }
-    if (crypto_sign_verify_detached(sig->sig, prehash, PREHASH_BYTES, pk->pk)
-        != 0) {
-        return (MINISIG_EBADSIG);
-    }
+    /* global_sig = Ed25519(sig || trusted comment). */
     memcpy(gmsg, sig->sig, MINISIG_SIG_BYTES);
     memcpy(gmsg + MINISIG_SIG_BYTES, sig->trusted, tlen);
     if (crypto_sign_verify_detached(sig->global_sig, gmsg,
             MINISIG_SIG_BYTES + tlen, pk->pk)
+        != 0) {
+        return (MINISIG_EBADSIG);
+    }
+    return (0);
+}
+
+/*
+ * verify_prehash(prehash, sig, pk):
+ * minisig_verify() once the content is hashed: the checks of
+ * minisig_verify_comment(), then the signature over the prehash.
+ */
+static int
+verify_prehash(const uint8_t prehash[PREHASH_BYTES], const struct minisig *sig,
+    const struct minisig_pubkey *pk)
+{
+    int rc;
+
+    if ((rc = minisig_verify_comment(sig, pk)) != 0) {
+        return (rc);
+    }
+    if (crypto_sign_verify_detached(sig->sig, prehash, PREHASH_BYTES, pk->pk)
         != 0) {
         return (MINISIG_EBADSIG);
     }
@@ -700,30 +717,4 @@ minisig_verify_buf(const uint8_t *buf, size_t len, const struct minisig *sig,
     rc = minisig_verify(&h, sig, pk);
     sodium_memzero(&h, sizeof(h));
     return (rc);
-}
-
-int
-minisig_verify_comment(const struct minisig *sig,
-    const struct minisig_pubkey *pk)
-{
-    uint8_t gmsg[MINISIG_SIG_BYTES + MINISIG_COMMENT_MAX];
-    size_t tlen;
-
-    if (memcmp(sig->alg, ALG_HASHED, 2) != 0) {
-        return (MINISIG_ELEGACY);
-    }
-    tlen = strnlen(sig->trusted, sizeof(sig->trusted));
-    if (tlen > MINISIG_COMMENT_MAX) {
-        return (MINISIG_EFORMAT);
-    }
-    if (memcmp(sig->keyid, pk->keyid, MINISIG_KEYID_BYTES) != 0) {
-        return (MINISIG_EKEYID);
-    }
-    memcpy(gmsg, sig->sig, MINISIG_SIG_BYTES);
-    memcpy(gmsg + MINISIG_SIG_BYTES, sig->trusted, tlen);
-    if (crypto_sign_verify_detached(sig->global_sig, gmsg,
-            MINISIG_SIG_BYTES + tlen, pk->pk) != 0) {
-        return (MINISIG_EBADSIG);
-    }
-    return (0);
 }

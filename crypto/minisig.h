@@ -159,7 +159,8 @@ int minisig_verify(struct minisig_hash *h, const struct minisig *sig,
  * together with its trusted comment.  This proves who wrote the trusted
  * comment (which binds metadata such as a plaintext digest) without the
  * content; it does not prove the content.  Return 0, MINISIG_ELEGACY,
- * MINISIG_EKEYID or MINISIG_EBADSIG.
+ * MINISIG_EKEYID or MINISIG_EBADSIG (MINISIG_EFORMAT for a ${sig} whose
+ * trusted comment is not NUL-terminated within MINISIG_COMMENT_MAX).
  */
 int minisig_verify_comment(const struct minisig *sig,
     const struct minisig_pubkey *pk);

@@ -192,6 +192,7 @@ test_minisig_pubkey_parse_rejects_malformed(void **state)
         "RWRZMCXotvgUvdQh+rFjU7CNGe27I/CSCVy+NOLHG3PCip4slGd0I/0i\n\n",
         "RWRZMCXotvgUvdQh+rFjU7CNGe27I/CSCVy+NOLHG3PCip4slGd0I/0i\r",
         " RWRZMCXotvgUvdQh+rFjU7CNGe27I/CSCVy+NOLHG3PCip4slGd0I/0i",
+        "RWRZMCXotvgUvdQh+rFjU7CNGe27I\xaf" "CSCVy+NOLHG3PCip4slGd0I/0i",
         "RWRZMCXotvgUvdQh+rFjU7CNGe27I/CSCVy+NOLHG3PCip4slGd0I/0i ",
         /* "ED" instead of "Ed": not a public key. */
         "RURZMCXotvgUvdQh+rFjU7CNGe27I/CSCVy+NOLHG3PCip4slGd0I/0i",
@@ -400,6 +401,10 @@ test_minisig_seckey_parse_rejects_truncated(void **state)
     }
     assert_int_equal(minisig_seckey_parse(t, len - 1, sk), 0);
     assert_int_equal(minisig_seckey_parse(t, len, sk), 0);
+    /* A '/' spelled with its high bit set (libsodium 1.0.18 reads it). */
+    assert_int_equal(t[49 + 141], '/');
+    t[49 + 141] = (char)0xaf;
+    assert_int_equal(minisig_seckey_parse(t, len, sk), MINISIG_EFORMAT);
     sodium_memzero(t, len);
     free(t);
     secmem_free(sk);
@@ -612,6 +617,47 @@ test_minisig_verify_rejects_tampered_fields(void **state)
     free(m);
 }
 
+static void
+test_minisig_verify_comment_checks_only_trusted_comment(void **state)
+{
+    struct minisig_pubkey pk, other;
+    struct minisig_seckey *sk;
+    struct minisig sig, bad;
+    size_t slen;
+    char *s;
+
+    (void)state;
+    kat_pubkey(&pk);
+    s = load("minisig-msg.txt.minisig", &slen);
+    assert_int_equal(minisig_parse(s, slen, &sig), 0);
+    assert_int_equal(minisig_verify_comment(&sig, &pk), 0);
+    /* No content is needed; but the global signature covers the content
+     * signature, so changing that fails here too. */
+    bad = sig;
+    bad.sig[0] ^= 0x01;
+    assert_int_equal(minisig_verify_comment(&bad, &pk), MINISIG_EBADSIG);
+    bad = sig;
+    bad.trusted[0] ^= 0x01;
+    assert_int_equal(minisig_verify_comment(&bad, &pk), MINISIG_EBADSIG);
+    bad = sig;
+    bad.global_sig[63] ^= 0x40;
+    assert_int_equal(minisig_verify_comment(&bad, &pk), MINISIG_EBADSIG);
+    bad = sig;
+    memcpy(bad.alg, "Ed", 2);
+    assert_int_equal(minisig_verify_comment(&bad, &pk), MINISIG_ELEGACY);
+    bad = sig;
+    memset(bad.trusted, 'a', sizeof(bad.trusted));
+    assert_int_equal(minisig_verify_comment(&bad, &pk), MINISIG_EFORMAT);
+    /* Another key, then another key claiming the same id. */
+    assert_non_null(sk = secmem_alloc(sizeof(*sk)));
+    minisig_keygen(sk, &other);
+    assert_int_equal(minisig_verify_comment(&sig, &other), MINISIG_EKEYID);
+    memcpy(other.keyid, pk.keyid, MINISIG_KEYID_BYTES);
+    assert_int_equal(minisig_verify_comment(&sig, &other), MINISIG_EBADSIG);
+    secmem_free(sk);
+    free(s);
+}
+
 /* Replace line ${n} (0-based) of ${s} with ${repl}, into ${out}. */
 static size_t
 replace_line(const char *s, unsigned int n, const char *repl, char *out,
@@ -658,6 +704,9 @@ test_minisig_parse_rejects_bad_base64(void **state)
         { "RURZ", "RU Z" },
         { "RURZ", "RU-Z" },
         { "vo/j", "vo_j" },
+        /* libsodium 1.0.18 alone would read any byte >= 0x80 as '/'. */
+        { "vo/j", "vo\xafj" },
+        { "vo/j", "vo\xffj" },
     };
     size_t i;
 
@@ -1089,6 +1138,7 @@ main(void)
         cmocka_unit_test(test_minisig_parse_rejects_truncated),
         cmocka_unit_test(test_minisig_verify_rejects_bit_flips),
         cmocka_unit_test(test_minisig_verify_rejects_tampered_fields),
+        cmocka_unit_test(test_minisig_verify_comment_checks_only_trusted_comment),
         cmocka_unit_test(test_minisig_parse_rejects_bad_base64),
         cmocka_unit_test(test_minisig_parse_rejects_overlong_comment),
         cmocka_unit_test(test_minisig_parse_line_endings),
