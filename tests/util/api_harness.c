@@ -490,3 +490,26 @@ api_upload_doc(struct api_daemon *d, const struct api_user *owner,
     api_resp_free(&r);
     return (st);
 }
+
+void
+api_siret_make(unsigned n, char out[15])
+{
+    unsigned sum = 0, d, c;
+    int i;
+
+    snprintf(out, 15, "4%012u", n % 1000000000u);
+    for (i = 0; i < 13; i++) {
+        d = (unsigned)(out[12 - i] - '0');
+        /* The check digit will sit at the right: positions shift by 1. */
+        if (i % 2 == 0) {
+            d *= 2;
+            if (d > 9) {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    c = (10 - sum % 10) % 10;
+    out[13] = (char)('0' + c);
+    out[14] = '\0';
+}

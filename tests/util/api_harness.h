@@ -136,4 +136,11 @@ long api_upload_doc(struct api_daemon *d, const struct api_user *owner,
  */
 const char *api_fake_header(const char *tag);
 
+
+/**
+ * api_siret_make(n, out):
+ * A Luhn-valid SIRET (14 digits and a NUL) derived from ${n}.
+ */
+void api_siret_make(unsigned n, char out[15]);
+
 #endif /* !API_HARNESS_H_ */
