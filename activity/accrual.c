@@ -219,13 +219,17 @@ hours_credit(int64_t ratio, int64_t bal, int lq, struct text *t)
     } else {
         /* Policy for the year that crosses 120 h: the 24 h rate up to
          * 120 h, the 12 h rate for the rest of the year's ratio. */
+        /* (120 - B) h use (120 - B) / 24 of the year; the rest earns
+         * 12 h × (ratio - (120 - B) / 24).  Summed without rounding the
+         * split: (120 - B) × (1 - 12/24) + 12 × ratio. */
         first = (H_STEP - bal) * ACCRUAL_RATIO_ONE / H_RATE;
-        raw = (H_STEP - bal) * ACCRUAL_RATIO_ONE +
-            H_RATE_HIGH * (ratio - first);
+        raw = (H_STEP - bal) * ACCRUAL_RATIO_ONE *
+            (H_RATE - H_RATE_HIGH) / H_RATE + H_RATE_HIGH * ratio;
         fmt_num(r1, sizeof(r1), first, 9, 3);
         fmt_num(r2, sizeof(r2), ratio - first, 9, 3);
         fmt_num(h1, sizeof(h1), (H_STEP - bal) * ACCRUAL_RATIO_ONE, 9, 1);
-        fmt_num(h2, sizeof(h2), H_RATE_HIGH * (ratio - first), 9, 1);
+        fmt_num(h2, sizeof(h2), raw - (H_STEP - bal) * ACCRUAL_RATIO_ONE,
+            9, 1);
         add(t, " → %d h × %s = %s up to %d h, then %d h × %s = %s", H_RATE,
             r1, h1, H_STEP, H_RATE_HIGH, r2, h2);
     }
@@ -376,6 +380,11 @@ check_params(const struct accrual_contract_year *cy, size_t n,
         snprintf(err, errlen, "DIF hours must be 0..%d", ACCRUAL_DIF_MAX);
         return (-2);
     }
+    if (p->opening_hours < 0 || p->opening_hours > ACCRUAL_OPENING_MAX) {
+        snprintf(err, errlen, "opening hours must be 0..%d",
+            ACCRUAL_OPENING_MAX);
+        return (-2);
+    }
     if (p->low_qualified_since != 0 && (p->low_qualified_since < 1900 ||
         p->low_qualified_since > ACCRUAL_LAST_YEAR)) {
         snprintf(err, errlen, "bad low-qualified year");
@@ -409,6 +418,7 @@ accrual_compute(const struct accrual_contract_year *cy, size_t n,
         r->has_cec |= (p->cec[i].year >= first && p->cec[i].year <= p->until);
     }
     r->era = ACCRUAL_ERA_HOURS;
+    bal = p->opening_hours;
     for (i = 0; i < r->nyears; i++) {
         struct accrual_year *ay = &r->years[i];
         struct text t = { ay->explanation, sizeof(ay->explanation), 0 };

@@ -28,6 +28,7 @@ struct periods_set;
 #define ACCRUAL_LAST_YEAR 2199
 #define ACCRUAL_RATIO_ONE 1000000000LL /* a full year, in billionths */
 #define ACCRUAL_DIF_MAX 120     /* hours of DIF one could hold */
+#define ACCRUAL_OPENING_MAX 400 /* the highest hours-era ceiling */
 #define ACCRUAL_CEC_MAX 64      /* activities given on the command line */
 #define ACCRUAL_EXPLAIN_MAX 1024
 
@@ -57,6 +58,8 @@ struct accrual_params {
     int until;               /* the last year computed */
     int low_qualified_since; /* year declared; 0: never */
     int dif_hours;           /* former DIF hours, 0..ACCRUAL_DIF_MAX */
+    int opening_hours;       /* CPF hours held on 1 January of the first
+                              * year, 0..ACCRUAL_OPENING_MAX */
     const struct accrual_cec *cec;
     size_t ncec;
 };
