@@ -138,8 +138,10 @@ struct minisig {
 
 /**
  * minisig_parse(text, len, sig):
- * Parse a `.minisig` file strictly (at most MINISIG_FILE_MAX bytes).
- * Return 0, MINISIG_EFORMAT or MINISIG_ELEGACY.
+ * Parse a `.minisig` file strictly (at most MINISIG_FILE_MAX bytes):
+ * four lines ending in LF or CRLF (the last may lack it), canonical
+ * base64, comments within their limits (docs/FORMATS.md, "minisign").
+ * Return 0, MINISIG_EFORMAT or MINISIG_ELEGACY; on error ${sig} is zeroed.
  */
 int minisig_parse(const char *text, size_t len, struct minisig *sig);
 
