@@ -323,6 +323,20 @@ facts_looks_like(const uint8_t *buf, size_t len)
     return (0);
 }
 
+/* Return 1 if the bytes hold the schema prefix of payroll facts. */
+static int
+mentions_schema(const uint8_t *buf, size_t len)
+{
+    size_t n = strlen(FACTS_SCHEMA_PREFIX), i;
+
+    for (i = 0; i + n <= len; i++) {
+        if (memcmp(buf + i, FACTS_SCHEMA_PREFIX, n) == 0) {
+            return (1);
+        }
+    }
+    return (0);
+}
+
 void
 facts_free(struct facts *f)
 {
@@ -354,6 +368,10 @@ facts_parse(const uint8_t *buf, size_t len, struct facts **out,
     }
     root = json_loadb((const char *)buf, len,
         JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL && mentions_schema(buf, len)) {
+        /* Damaged payroll facts rather than some other JSON. */
+        return (bad(&c, "bad JSON: %s (line %d)", jerr.text, jerr.line));
+    }
     schema = json_string_value(json_object_get(root, "schema"));
     if (root == NULL || !json_is_object(root) || schema == NULL ||
         strncmp(schema, FACTS_SCHEMA_PREFIX,
