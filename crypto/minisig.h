@@ -19,7 +19,7 @@
 #define MINISIG_COMMENT_MAX 1024  /* bytes of a comment, without prefix */
 #define MINISIG_PUBKEY_B64_LEN 56 /* base64 of 42 bytes, without NUL */
 #define MINISIG_FILE_MAX 4096     /* larger .minisig/.pub files: refused */
-#define MINISIG_UNTRUSTED_MAX 1003 /* longest untrusted comment minisign reads */
+#define MINISIG_UNTRUSTED_MAX 1003 /* untrusted comment bytes minisign reads */
 #define MINISIG_KEYID_HEX_LEN 16  /* key id as minisign prints it, no NUL */
 
 #define MINISIG_EFORMAT (-2) /* malformed file, key or comment */

@@ -618,7 +618,7 @@ test_minisig_verify_rejects_tampered_fields(void **state)
 }
 
 static void
-test_minisig_verify_comment_checks_only_trusted_comment(void **state)
+test_minisig_verify_comment_without_content(void **state)
 {
     struct minisig_pubkey pk, other;
     struct minisig_seckey *sk;
@@ -1138,7 +1138,7 @@ main(void)
         cmocka_unit_test(test_minisig_parse_rejects_truncated),
         cmocka_unit_test(test_minisig_verify_rejects_bit_flips),
         cmocka_unit_test(test_minisig_verify_rejects_tampered_fields),
-        cmocka_unit_test(test_minisig_verify_comment_checks_only_trusted_comment),
+        cmocka_unit_test(test_minisig_verify_comment_without_content),
         cmocka_unit_test(test_minisig_parse_rejects_bad_base64),
         cmocka_unit_test(test_minisig_parse_rejects_overlong_comment),
         cmocka_unit_test(test_minisig_parse_line_endings),
