@@ -226,12 +226,17 @@ static int
 fs_put_begin(struct blobstore *bs, const uint8_t *id, void **bp)
 {
     struct fsstore *s = (struct fsstore *)bs;
+    char path[FS_PATH_LEN + 1];
     uint8_t rnd[8];
     struct fsput *p;
     int rc;
 
     *bp = NULL;
     if ((rc = fs_stat(bs, id, NULL, NULL)) == 0) {
+        /* Present already: restart its gc grace period, since a client
+         * that uploads it again is about to reference it. */
+        fs_path(id, path);
+        (void)utimensat(s->rootfd, path, NULL, AT_SYMLINK_NOFOLLOW);
         return (0);
     } else if (rc != STORAGE_ENOTFOUND) {
         return (rc);
