@@ -120,7 +120,7 @@ config_set(struct config *cfg, const char *key, const char *value)
         cfg->max_blob_bytes = u;
         return (0);
     } else if (strcmp(key, "token_lifetime") == 0) {
-        if (ids_u64_parse(value, vlen, 60, 30 * 86400, &u) != 0) {
+        if (ids_u64_parse(value, vlen, 1, 30 * 86400, &u) != 0) {
             return (-1);
         }
         cfg->token_lifetime = (int64_t)u;

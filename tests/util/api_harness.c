@@ -41,8 +41,9 @@ nap(long ms)
     nanosleep(&ts, NULL);
 }
 
-int
-api_daemon_start(struct api_daemon *d, const char *const *extra)
+/* Start coffred with data in ${datadir} (NULL: DIR/data). */
+static int
+start(struct api_daemon *d, const char *datadir, const char *const *extra)
 {
     char bin[512], portfile[320], logfile[320], *argv[32];
     size_t n = 0, i;
@@ -54,7 +55,11 @@ api_daemon_start(struct api_daemon *d, const char *const *extra)
     if (mkdtemp(d->dir) == NULL) {
         return (-1);
     }
-    snprintf(d->data, sizeof(d->data), "%s/data", d->dir);
+    if (datadir != NULL) {
+        snprintf(d->data, sizeof(d->data), "%s", datadir);
+    } else {
+        snprintf(d->data, sizeof(d->data), "%s/data", d->dir);
+    }
     snprintf(portfile, sizeof(portfile), "%s/port", d->dir);
     snprintf(logfile, sizeof(logfile), "%s/log", d->dir);
     argv[n++] = (char *)(uintptr_t)coffred_path(bin, sizeof(bin));
@@ -102,6 +107,23 @@ api_daemon_start(struct api_daemon *d, const char *const *extra)
         nap(25);
     }
     return (-1);
+}
+
+int
+api_daemon_start(struct api_daemon *d, const char *const *extra)
+{
+
+    return (start(d, NULL, extra));
+}
+
+int
+api_daemon_start_shared(struct api_daemon *d, const struct api_daemon *base,
+    const char *const *extra)
+{
+    char data[sizeof(base->data)];
+
+    memcpy(data, base->data, sizeof(data));
+    return (start(d, data, extra));
 }
 
 /* nftw callback: remove one entry. */

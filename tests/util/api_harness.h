@@ -48,6 +48,14 @@ struct api_user {
 int api_daemon_start(struct api_daemon *d, const char *const *extra);
 
 /**
+ * api_daemon_start_shared(d, base, extra):
+ * As api_daemon_start() but serving ${base}'s data directory (a second
+ * daemon on the same store).  Stopping ${d} leaves the data to ${base}.
+ */
+int api_daemon_start_shared(struct api_daemon *d,
+    const struct api_daemon *base, const char *const *extra);
+
+/**
  * api_daemon_stop(d):
  * SIGTERM, wait, remove the temp directory.  Return the daemon's exit
  * status (0 for a clean exit), or -1.
