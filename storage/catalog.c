@@ -646,7 +646,7 @@ catalog_record_drop(struct catalog *cat, const uint8_t digest[DIGEST_BYTES])
 /* Write the tombstone of record ${dig} (durable before the change). */
 int
 catalog_tombstone(struct catalog *cat, const uint8_t dig[DIGEST_BYTES],
-    uint8_t tomb[DIGEST_BYTES])
+    int64_t at, uint8_t tomb[DIGEST_BYTES])
 {
     char id[DIGEST_ID_BUFLEN];
     char nonce[CATALOG_ID_BUFLEN];
@@ -659,7 +659,7 @@ catalog_tombstone(struct catalog *cat, const uint8_t dig[DIGEST_BYTES],
     catalog_id_new(nonce);
     record_init(&rec, "tombstone/1");
     if ((rc = record_add_cstr(&rec, "record", id)) == 0 &&
-        (rc = record_add_int(&rec, "at", (int64_t)time(NULL))) == 0 &&
+        (rc = record_add_int(&rec, "at", at)) == 0 &&
         (rc = record_add_cstr(&rec, "nonce", nonce)) == 0) {
         rc = catalog_record_put(cat, &rec, tomb);
     }

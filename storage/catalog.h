@@ -113,7 +113,7 @@ enum catalog_doc_state {
 
 /* Input of catalog_document_insert(); the catalog copies everything. */
 struct catalog_deposit {
-    char id[CATALOG_ID_BUFLEN];    /* "" to generate; else from catalog_id_new */
+    char id[CATALOG_ID_BUFLEN];    /* "": generate; else catalog_id_new() */
     const char *vault;             /* owner (person) account id */
     const char *depositor;         /* account id (owner or employer) */
     const char *doc_class;         /* e.g. "payslip" */

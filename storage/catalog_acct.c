@@ -951,7 +951,7 @@ catalog_opposition_remove(struct catalog *cat, const char *actor,
         return (storage_fail(STORAGE_EINVAL, "bad actor"));
     }
     if ((rc = opp_get(cat, vault, siret, NULL, dig)) != 0 ||
-        (rc = catalog_tombstone(cat, dig, tomb)) != 0) {
+        (rc = catalog_tombstone(cat, dig, (int64_t)time(NULL), tomb)) != 0) {
         return (rc);
     }
     x.record = dig;

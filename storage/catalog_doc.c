@@ -604,6 +604,7 @@ err:
 struct del_arg {
     const char *actor, *id;
     const uint8_t *record;
+    int64_t at;
     char vault[CATALOG_ID_BUFLEN];
 };
 
@@ -634,7 +635,7 @@ op_doc_delete(struct catalog_conn *c, void *arg)
         return (STORAGE_EIO);
     }
     (void)sqlite3_bind_text(st, 1, x->id, -1, SQLITE_STATIC);
-    (void)sqlite3_bind_int64(st, 2, (int64_t)time(NULL));
+    (void)sqlite3_bind_int64(st, 2, x->at);
     if ((rc = catalog_step_done(c, st, "delete document")) != 0 ||
         (rc = run_id(c, sql_doc_del_grants, x->id)) != 0 ||
         (rc = run_id(c, sql_doc_del_shares, x->id)) != 0 ||
@@ -642,7 +643,7 @@ op_doc_delete(struct catalog_conn *c, void *arg)
         return (rc);
     }
     return (catalog_audit_conn(c, x->vault, x->actor, "document.delete",
-        x->id, "", (int64_t)time(NULL)));
+        x->id, "", x->at));
 }
 
 int
@@ -673,10 +674,12 @@ catalog_document_delete(struct catalog *cat, const char *actor,
     rc = d.state == CATALOG_DOC_LIVE ? 0 :
         storage_fail(STORAGE_ENOTFOUND, "document already deleted");
     catalog_document_clear(&d);
-    if (rc != 0 || (rc = catalog_tombstone(cat, dig, tomb)) != 0) {
+    memset(&x, 0, sizeof(x));
+    /* The index keeps the tombstone's time, so a reindex agrees. */
+    x.at = (int64_t)time(NULL);
+    if (rc != 0 || (rc = catalog_tombstone(cat, dig, x.at, tomb)) != 0) {
         return (rc);
     }
-    memset(&x, 0, sizeof(x));
     x.actor = actor;
     x.id = id;
     x.record = dig;
@@ -959,7 +962,7 @@ catalog_grant_revoke(struct catalog *cat, const char *actor,
     if (strcmp(vault, reader) == 0) {
         return (storage_fail(STORAGE_EINVAL, "the owner's grant stays"));
     }
-    if ((rc = catalog_tombstone(cat, dig, tomb)) != 0) {
+    if ((rc = catalog_tombstone(cat, dig, (int64_t)time(NULL), tomb)) != 0) {
         return (rc);
     }
     x.record = dig;

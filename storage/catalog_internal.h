@@ -138,12 +138,12 @@ void catalog_record_drop(struct catalog *cat,
     const uint8_t digest[DIGEST_BYTES]);
 
 /**
- * catalog_tombstone(cat, dig, tomb):
- * Store durably a tombstone record voiding record ${dig}; set ${tomb} to
- * the tombstone's own digest (to drop it if the change fails).
+ * catalog_tombstone(cat, dig, at, tomb):
+ * Store durably a tombstone record voiding record ${dig} at time ${at}; set
+ * ${tomb} to the tombstone's own digest (to drop it if the change fails).
  */
 int catalog_tombstone(struct catalog *cat, const uint8_t dig[DIGEST_BYTES],
-    uint8_t tomb[DIGEST_BYTES]);
+    int64_t at, uint8_t tomb[DIGEST_BYTES]);
 
 /**
  * catalog_audit_conn(c, chain, actor, action, target, detail, now):
