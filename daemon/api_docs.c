@@ -104,60 +104,6 @@ api_blob_put(struct api_req *req)
         "blob", idtext, "size", (json_int_t)req->streamed)));
 }
 
-/*
- * Parse a single `bytes=` range against ${size}.  Return 0 with the span
- * set, 1 if the header should be ignored (whole body), -1 unsatisfiable.
- */
-static int
-range_parse(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
-{
-    const char *dash, *end;
-    uint64_t a, b;
-
-    if (strncmp(h, "bytes=", 6) != 0 || strchr(h, ',') != NULL) {
-        return (1);
-    }
-    h += 6;
-    if ((dash = strchr(h, '-')) == NULL) {
-        return (1);
-    }
-    end = dash + strlen(dash);
-    if (dash == h) {
-        /* Suffix: the last b bytes. */
-        if (ids_u64_parse(dash + 1, (size_t)(end - dash - 1), 1,
-            UINT64_MAX, &b) != 0) {
-            return (1);
-        }
-        if (size == 0) {
-            return (-1);
-        }
-        if (b > size) {
-            b = size;
-        }
-        *off = size - b;
-        *len = b;
-        return (0);
-    }
-    if (ids_u64_parse(h, (size_t)(dash - h), 0, UINT64_MAX, &a) != 0) {
-        return (1);
-    }
-    if (end == dash + 1) {
-        b = size - 1;
-    } else if (ids_u64_parse(dash + 1, (size_t)(end - dash - 1), 0,
-        UINT64_MAX, &b) != 0 || b < a) {
-        return (1);
-    }
-    if (a >= size) {
-        return (-1);
-    }
-    if (b >= size) {
-        b = size - 1;
-    }
-    *off = a;
-    *len = b - a + 1;
-    return (0);
-}
-
 int
 api_blob_get(struct api_req *req)
 {
@@ -192,7 +138,7 @@ api_blob_get(struct api_req *req)
     off = 0;
     len = size;
     if ((rh = api_req_header(req, "Range")) != NULL) {
-        rr = range_parse(rh, size, &off, &len);
+        rr = ids_range_parse(rh, strlen(rh), size, &off, &len);
         if (rr < 0) {
             close(fd);
             snprintf(cr, sizeof(cr), "bytes */%llu",

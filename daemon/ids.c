@@ -457,3 +457,56 @@ ids_time_parse(const char *s, size_t len, int64_t *t)
     *t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
     return (0);
 }
+
+int
+ids_range_parse(const char *h, size_t hlen, uint64_t size, uint64_t *off,
+    uint64_t *len)
+{
+    const char *dash, *end = h + hlen;
+    uint64_t a, b;
+
+    *off = 0;
+    *len = size;
+    if (hlen < 6 || memcmp(h, "bytes=", 6) != 0 ||
+        memchr(h, ',', hlen) != NULL || memchr(h, '\0', hlen) != NULL) {
+        return (1);
+    }
+    h += 6;
+    if ((dash = memchr(h, '-', (size_t)(end - h))) == NULL) {
+        return (1);
+    }
+    if (dash == h) {
+        /* Suffix: the last b bytes. */
+        if (ids_u64_parse(dash + 1, (size_t)(end - dash - 1), 1,
+            UINT64_MAX, &b) != 0) {
+            return (1);
+        }
+        if (size == 0) {
+            return (-1);
+        }
+        if (b > size) {
+            b = size;
+        }
+        *off = size - b;
+        *len = b;
+        return (0);
+    }
+    if (ids_u64_parse(h, (size_t)(dash - h), 0, UINT64_MAX, &a) != 0) {
+        return (1);
+    }
+    if (end == dash + 1) {
+        b = size - 1;
+    } else if (ids_u64_parse(dash + 1, (size_t)(end - dash - 1), 0,
+        UINT64_MAX, &b) != 0 || b < a) {
+        return (1);
+    }
+    if (a >= size) {
+        return (-1);
+    }
+    if (b >= size) {
+        b = size - 1;
+    }
+    *off = a;
+    *len = b - a + 1;
+    return (0);
+}

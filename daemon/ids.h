@@ -124,4 +124,14 @@ int ids_time_format(int64_t t, char out[IDS_TIME_BUFLEN]);
  */
 int ids_time_parse(const char *s, size_t len, int64_t *t);
 
+/**
+ * ids_range_parse(h, hlen, size, off, len):
+ * Parse an HTTP `Range` header of one `bytes=` range (a-b, a-, -n)
+ * against a body of ${size} bytes.  Return 0 with ${*off} and ${*len} set
+ * to the (clamped, non-empty) span; 1 if the header is to be ignored
+ * (malformed, several ranges: serve the whole body); -1 if unsatisfiable.
+ */
+int ids_range_parse(const char *h, size_t hlen, uint64_t size,
+    uint64_t *off, uint64_t *len);
+
 #endif /* !IDS_H_ */

@@ -221,6 +221,38 @@ test_ids_time_parse_roundtrip(void **state)
 }
 
 static void
+test_ids_range_parse_forms(void **state)
+{
+    uint64_t off, len;
+
+    (void)state;
+#define R(s) ids_range_parse(s, strlen(s), 20, &off, &len)
+    assert_int_equal(R("bytes=5-9"), 0);
+    assert_true(off == 5 && len == 5);
+    assert_int_equal(R("bytes=5-"), 0);
+    assert_true(off == 5 && len == 15);
+    assert_int_equal(R("bytes=-3"), 0);
+    assert_true(off == 17 && len == 3);
+    assert_int_equal(R("bytes=-30"), 0);
+    assert_true(off == 0 && len == 20);
+    assert_int_equal(R("bytes=10-100"), 0);
+    assert_true(off == 10 && len == 10);
+    assert_int_equal(R("bytes=20-"), -1);
+    assert_int_equal(R("bytes=25-30"), -1);
+    /* Ignored: whole body. */
+    assert_int_equal(R("bytes=9-5"), 1);
+    assert_int_equal(R("bytes=1-2,4-5"), 1);
+    assert_int_equal(R("items=1-2"), 1);
+    assert_int_equal(R("bytes=-"), 1);
+    assert_int_equal(R("bytes=-0"), 1);
+    assert_int_equal(R("bytes= 1-2"), 1);
+    assert_int_equal(R("bytes=1-2x"), 1);
+    assert_int_equal(R("bytes=99999999999999999999-"), 1);
+    assert_int_equal(ids_range_parse("bytes=0-", 8, 0, &off, &len), -1);
+#undef R
+}
+
+static void
 test_config_load_file_and_errors(void **state)
 {
     char path[] = "/tmp/coffred-conf-XXXXXX", err[256];
@@ -273,6 +305,7 @@ main(void)
         cmocka_unit_test(test_ids_b64_decode_strict),
         cmocka_unit_test(test_ids_u64_parse_strict),
         cmocka_unit_test(test_ids_time_parse_roundtrip),
+        cmocka_unit_test(test_ids_range_parse_forms),
         cmocka_unit_test(test_config_load_file_and_errors),
     };
 
