@@ -85,19 +85,28 @@ fs_fsync(int fd, const char *what)
     return (0);
 }
 
-/* Open directory ${name} under ${dirfd}, creating it if absent; unless
- * ${durable} says its entry is already durable, fsync ${dirfd}. */
+/* When fs_mkdir_open() fsyncs the parent directory. */
+#define FS_SYNC_ALWAYS 0        /* entry durability unknown */
+#define FS_SYNC_NEVER 1         /* known durable already */
+#define FS_SYNC_IF_MADE 2       /* top-level folders made once at setup */
+
+/* Open directory ${name} under ${dirfd}, creating it if absent, and fsync
+ * ${dirfd} as ${sync} says so that the entry is durable. */
 static int
-fs_mkdir_open(int dirfd, const char *name, int durable, int *out)
+fs_mkdir_open(int dirfd, const char *name, int sync, int *out)
 {
+    int made = 0;
     int fd;
     int rc;
 
     *out = -1;
-    if (mkdirat(dirfd, name, 0700) != 0 && errno != EEXIST) {
+    if (mkdirat(dirfd, name, 0700) == 0) {
+        made = 1;
+    } else if (errno != EEXIST) {
         return (storage_errno(errno, "mkdir"));
     }
-    if (!durable && (rc = fs_fsync(dirfd, "fsync directory")) != 0) {
+    if ((sync == FS_SYNC_ALWAYS || (sync == FS_SYNC_IF_MADE && made)) &&
+        (rc = fs_fsync(dirfd, "fsync directory")) != 0) {
         return (rc);
     }
     if ((fd = openat(dirfd, name,
@@ -189,9 +198,11 @@ blobstore_fs_new(const char *datadir, const char *ns, struct blobstore **out)
         rc = storage_errno(errno, "open data directory");
         goto err;
     }
-    if ((rc = fs_mkdir_open(s->datafd, ns, 0, &nsfd)) != 0 ||
-        (rc = fs_mkdir_open(nsfd, "sha256", 0, &s->rootfd)) != 0 ||
-        (rc = fs_mkdir_open(s->datafd, "tmp", 0, &s->tmpfd)) != 0) {
+    if ((rc = fs_mkdir_open(s->datafd, ns, FS_SYNC_IF_MADE, &nsfd)) != 0 ||
+        (rc = fs_mkdir_open(nsfd, "sha256", FS_SYNC_IF_MADE,
+        &s->rootfd)) != 0 ||
+        (rc = fs_mkdir_open(s->datafd, "tmp", FS_SYNC_IF_MADE,
+        &s->tmpfd)) != 0) {
         goto err;
     }
     fs_close(nsfd);
@@ -320,13 +331,15 @@ fs_put_commit(void *bp)
     fs_path(p->id, path);
     path[2] = '\0';
     if ((rc = fs_mkdir_open(p->s->rootfd, path,
-        fs_bit_get(p->s, p->s->durable1, i1), &d1)) != 0) {
+        fs_bit_get(p->s, p->s->durable1, i1) ? FS_SYNC_NEVER :
+        FS_SYNC_ALWAYS, &d1)) != 0) {
         goto err;
     }
     fs_bit_set(p->s, p->s->durable1, i1);
     path[5] = '\0';
     if ((rc = fs_mkdir_open(d1, path + 3,
-        fs_bit_get(p->s, p->s->durable2, i2), &d2)) != 0) {
+        fs_bit_get(p->s, p->s->durable2, i2) ? FS_SYNC_NEVER :
+        FS_SYNC_ALWAYS, &d2)) != 0) {
         goto err;
     }
     fs_bit_set(p->s, p->s->durable2, i2);
@@ -460,7 +473,8 @@ fs_quarantine(struct blobstore *bs, const uint8_t *id)
     int rc;
 
     fs_path(id, path);
-    if ((rc = fs_mkdir_open(s->datafd, "quarantine", 0, &qfd)) != 0) {
+    if ((rc = fs_mkdir_open(s->datafd, "quarantine", FS_SYNC_IF_MADE,
+        &qfd)) != 0) {
         return (rc);
     }
     if ((rc = fs_open_leaf(s, id, &d)) != 0) {
