@@ -641,6 +641,7 @@ b64_decode_std(const char *s, size_t max, uint8_t **out, size_t *outlen)
     const char *end;
     size_t slen = strlen(s);
     uint8_t *b;
+    char *re;
 
     *out = NULL;
     *outlen = 0;
@@ -656,6 +657,16 @@ b64_decode_std(const char *s, size_t max, uint8_t **out, size_t *outlen)
         free(b);
         return (-1);
     }
+    /*
+     * libsodium 1.0.18 reads bytes >= 0x80 as '/': only the one canonical
+     * spelling of a value is accepted, checked by encoding it again.
+     */
+    if ((re = b64_encode_std(b, *outlen)) == NULL || strcmp(re, s) != 0) {
+        free(re);
+        free(b);
+        return (-1);
+    }
+    free(re);
     *out = b;
     return (0);
 }
