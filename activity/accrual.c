@@ -96,11 +96,16 @@ fmt_num(char *buf, size_t len, int64_t v, int dec, int show)
         }
     }
     if (show > 0) {
-        snprintf(out + o, sizeof(out) - o, ".%0*lld", show,
-            (long long)(v % scale));
-    } else {
-        out[o] = '\0';
+        int64_t frac = v % scale;
+
+        out[o++] = '.';
+        for (k = show - 1; k >= 0; k--) {
+            out[o + (size_t)k] = (char)('0' + frac % 10);
+            frac /= 10;
+        }
+        o += (size_t)show;
     }
+    out[o] = '\0';
     snprintf(buf, len, "%s", out);
 }
 
