@@ -878,7 +878,13 @@ test_api_audit_chain_and_signed_head(void **state)
         unhex(json_string_value(json_object_get(it, "hash")), prev);
         assert_memory_equal(h, prev, DIGEST_BYTES);
     }
-    assert_non_null(strstr(json_dumps(arr, 0), "document.deposit"));
+    {
+        char *all = json_dumps(arr, 0);
+
+        assert_non_null(all);
+        assert_non_null(strstr(all, "document.deposit"));
+        free(all);
+    }
     head = json_object_get(o, "head");
     assert_daemon_signed(head);
     {
