@@ -269,19 +269,28 @@ periods_warn(struct periods_set *set, const char *fmt, ...)
     return (0);
 }
 
+/* Two NIRs may be the same person: equal, or one of them unknown. */
+static int
+same_person(const char *a, const char *b)
+{
+
+    return (a[0] == '\0' || b[0] == '\0' || strcmp(a, b) == 0);
+}
+
 /* Find the record of a contract-month, or -1. */
 static ssize_t
 find_month(const struct periods_set *set, const char *siret, int32_t start,
-    int year, int month)
+    int year, int month, const char *nir)
 {
     size_t i;
 
-    for (i = 0; i < set->nmonths; i++) {
-        const struct periods_month *m = &set->months[i];
+    for (i = set->nmonths; i > 0; i--) {
+        const struct periods_month *m = &set->months[i - 1];
 
         if (m->year == year && m->month == month &&
-            m->contract_start == start && strcmp(m->siret, siret) == 0) {
-            return ((ssize_t)i);
+            m->contract_start == start && strcmp(m->siret, siret) == 0 &&
+            same_person(m->nir, nir)) {
+            return ((ssize_t)(i - 1));
         }
     }
     return (-1);
@@ -291,7 +300,7 @@ find_month(const struct periods_set *set, const char *siret, int32_t start,
  * month if there is exactly one. */
 static int32_t
 guess_start(const struct periods_set *set, const char *siret, int year,
-    int month)
+    int month, const char *nir)
 {
     int32_t found = 0;
     size_t i, n = 0;
@@ -300,7 +309,7 @@ guess_start(const struct periods_set *set, const char *siret, int year,
         const struct periods_month *m = &set->months[i];
 
         if (m->year == year && m->month == month &&
-            strcmp(m->siret, siret) == 0) {
+            strcmp(m->siret, siret) == 0 && same_person(m->nir, nir)) {
             found = m->contract_start;
             n++;
         }
@@ -318,9 +327,10 @@ periods_add_month(struct periods_set *set, enum periods_source src,
     ssize_t k;
 
     if (contract_start == 0) {
-        contract_start = guess_start(set, siret, year, month);
+        contract_start = guess_start(set, siret, year, month, vals->nir);
     }
-    if ((k = find_month(set, siret, contract_start, year, month)) < 0) {
+    if ((k = find_month(set, siret, contract_start, year, month,
+        vals->nir)) < 0) {
         if (grow(&set->months, &set->capmonths, set->nmonths,
             sizeof(*set->months))) {
             return (-1);
@@ -334,6 +344,9 @@ periods_add_month(struct periods_set *set, enum periods_source src,
         m->month = month;
     }
     m = &set->months[k];
+    if (m->nir[0] == '\0') {
+        memcpy(m->nir, vals->nir, sizeof(m->nir));
+    }
     sv = &m->src[src];
     set->finished = 0;
 
@@ -418,11 +431,13 @@ contract_end(const struct dsn_contract *c)
 /* The values every month of contract ${c} shares. */
 static int
 contract_values(struct periods_set *set, const struct dsn_declaration *d,
-    const struct dsn_contract *c, struct periods_values *v)
+    const struct dsn_individual *ind, const struct dsn_contract *c,
+    struct periods_values *v)
 {
 
     memset(v, 0, sizeof(*v));
     v->present = 1;
+    memcpy(v->nir, ind->nir, sizeof(v->nir));
     v->unit = c->unit ? c->unit : PERIODS_UNIT_HOUR;
     v->ref_quota = c->ref_quota;
     if (v->ref_quota <= 0 && (v->unit == PERIODS_UNIT_HOUR ||
@@ -445,7 +460,8 @@ contract_values(struct periods_set *set, const struct dsn_declaration *d,
 /* Add the absences of one DSN contract. */
 static int
 add_dsn_absences(struct periods_set *set, const struct dsn_declaration *d,
-    const struct dsn_contract *c, int32_t ym, unsigned long seq)
+    const struct dsn_individual *ind, const struct dsn_contract *c,
+    int32_t ym, unsigned long seq)
 {
     struct periods_absence a;
     size_t i;
@@ -455,6 +471,7 @@ add_dsn_absences(struct periods_set *set, const struct dsn_declaration *d,
 
         memset(&a, 0, sizeof(a));
         memcpy(a.siret, d->siret, sizeof(a.siret));
+        memcpy(a.nir, ind->nir, sizeof(a.nir));
         a.contract_start = c->start;
         a.sick = da->sick;
         memcpy(a.reason, da->reason, sizeof(a.reason));
@@ -531,24 +548,18 @@ add_dsn_individual(struct periods_set *set, const struct dsn_declaration *d,
     for (i = 0; i < ind->ncontracts; i++) {
         const struct dsn_contract *c = &ind->contracts[i];
 
-        if (contract_values(set, d, c, &v)) {
+        if (contract_values(set, d, ind, c, &v)) {
             return (-1);
         }
         v.decl_ym = ym;
         v.seq = seq;
         if (c->start <= last && v.contract_end >= first) {
-            ssize_t k;
-
             if (periods_add_month(set, PERIODS_SRC_DSN, d->siret, c->start,
                 d->year, d->month, &v)) {
                 return (-1);
             }
-            k = find_month(set, d->siret, c->start, d->year, d->month);
-            if (k >= 0 && ind->nir[0] != '\0') {
-                memcpy(set->months[k].nir, ind->nir, sizeof(ind->nir));
-            }
         }
-        if (add_dsn_absences(set, d, c, ym, seq)) {
+        if (add_dsn_absences(set, d, ind, c, ym, seq)) {
             return (-1);
         }
     }
@@ -567,7 +578,7 @@ add_dsn_individual(struct periods_set *set, const struct dsn_declaration *d,
             }
             continue;
         }
-        if (contract_values(set, d, c, &v)) {
+        if (contract_values(set, d, ind, c, &v)) {
             return (-1);
         }
         v.decl_ym = ym;
@@ -632,21 +643,21 @@ periods_add_facts(struct periods_set *set, const struct facts *f)
     v.contract_end = f->contract_end;
     memcpy(v.nature, f->nature, sizeof(v.nature));
     memcpy(v.contract, f->contract, sizeof(v.contract));
+    memcpy(v.nir, f->nir, sizeof(v.nir));
     if (periods_add_month(set, PERIODS_SRC_FACTS, f->siret,
         f->contract_start, f->year, f->month, &v)) {
         return (-1);
     }
-    k = find_month(set, f->siret, f->contract_start, f->year, f->month);
+    k = find_month(set, f->siret, f->contract_start, f->year, f->month,
+        f->nir);
     if (k >= 0) {
         snprintf(set->months[k].employer, sizeof(set->months[k].employer),
             "%s", f->employer);
-        if (f->nir[0] != '\0') {
-            memcpy(set->months[k].nir, f->nir, sizeof(f->nir));
-        }
     }
     for (i = 0; i < f->nabsences; i++) {
         memset(&a, 0, sizeof(a));
         memcpy(a.siret, f->siret, sizeof(a.siret));
+        memcpy(a.nir, f->nir, sizeof(a.nir));
         a.contract_start = f->contract_start;
         a.sick = f->absences[i].sick;
         memcpy(a.reason, f->absences[i].reason, sizeof(a.reason));
@@ -760,7 +771,8 @@ resolve_absences(const struct periods_set *set, char *active)
             if (i == j || !active[j] || a->sick != b->sick ||
                 a->start != b->start || a->contract_start !=
                 b->contract_start || strcmp(a->reason, b->reason) != 0 ||
-                strcmp(a->siret, b->siret) != 0) {
+                strcmp(a->siret, b->siret) != 0 ||
+                strcmp(a->nir, b->nir) != 0) {
                 continue;
             }
             if ((a->end == PERIODS_DAY_OPEN) != (b->end == PERIODS_DAY_OPEN)) {
@@ -795,7 +807,8 @@ absence_days(const struct periods_set *set, const char *active,
         const struct periods_absence *a = &set->absences[i];
 
         if (!active[i] || !a->counts || a->contract_start !=
-            m->contract_start || strcmp(a->siret, m->siret) != 0) {
+            m->contract_start || strcmp(a->siret, m->siret) != 0 ||
+            !same_person(a->nir, m->nir)) {
             continue;
         }
         lo = a->start > first ? a->start : first;
@@ -905,4 +918,45 @@ err1:
 err0:
     /* Failure! */
     return (-1);
+}
+
+size_t
+periods_count_persons(const struct periods_set *set)
+{
+    size_t i, j, n = 0;
+
+    for (i = 0; i < set->nmonths; i++) {
+        const char *nir = set->months[i].nir;
+
+        if (nir[0] == '\0') {
+            continue;
+        }
+        for (j = 0; j < i; j++) {
+            if (strcmp(set->months[j].nir, nir) == 0) {
+                break;
+            }
+        }
+        n += (j == i);
+    }
+    return (n);
+}
+
+int
+periods_keep_person(struct periods_set *set, const char *nir)
+{
+    size_t i, o;
+
+    for (i = o = 0; i < set->nmonths; i++) {
+        if (same_person(set->months[i].nir, nir)) {
+            set->months[o++] = set->months[i];
+        }
+    }
+    set->nmonths = o;
+    for (i = o = 0; i < set->nabsences; i++) {
+        if (same_person(set->absences[i].nir, nir)) {
+            set->absences[o++] = set->absences[i];
+        }
+    }
+    set->nabsences = o;
+    return (periods_finish(set));
 }

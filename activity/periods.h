@@ -54,6 +54,7 @@ struct periods_values {
     int32_t contract_end;   /* PERIODS_DAY_OPEN when none */
     char nature[3];
     char contract[PERIODS_CONTRACT_MAX + 1];
+    char nir[PERIODS_NIR_LEN + 1]; /* the person; "" when not stated */
     /* DSN only: which declaration gave the values. */
     int32_t decl_ym;    /* year * 12 + month - 1 of the declared month */
     unsigned long seq;  /* declaration instance, unique in a set */
@@ -66,7 +67,7 @@ struct periods_month {
     int32_t contract_start; /* 0 when no source stated it */
     int year, month;        /* month 1..12 */
     char employer[PERIODS_NAME_MAX + 1];
-    char nir[PERIODS_NIR_LEN + 1];
+    char nir[PERIODS_NIR_LEN + 1]; /* the first NIR a source stated */
     struct periods_values src[PERIODS_NSRC];
     /* merged */
     unsigned sources;       /* bit (1 << enum periods_source) per source */
@@ -80,6 +81,7 @@ struct periods_month {
  * suspension (block 65); both ends inclusive. */
 struct periods_absence {
     char siret[PERIODS_SIRET_LEN + 1];
+    char nir[PERIODS_NIR_LEN + 1]; /* "" when not stated */
     int32_t contract_start;
     int sick;          /* 1: sick leave reason code, 0: suspension code */
     char reason[4];
@@ -173,7 +175,8 @@ int periods_add_document(struct periods_set *set, const uint8_t *buf,
 /**
  * periods_add_month(set, src, siret, contract_start, year, month, vals):
  * Merge what source ${src} says about one contract-month into ${set} (the
- * primitive under the periods_add_* readers).  Return 0 or -1.
+ * primitive under the periods_add_* readers).  Records of different
+ * persons (both NIRs stated and different) are kept apart.  Return 0 or -1.
  */
 int periods_add_month(struct periods_set *set, enum periods_source src,
     const char *siret, int32_t contract_start, int year, int month,
@@ -201,6 +204,20 @@ int periods_warn(struct periods_set *set, const char *fmt, ...)
  * adding more afterwards is allowed and needs another call.  Return 0 or -1.
  */
 int periods_finish(struct periods_set *set);
+
+/**
+ * periods_count_persons(set):
+ * Return how many distinct NIRs the records of ${set} state.
+ */
+size_t periods_count_persons(const struct periods_set *set);
+
+/**
+ * periods_keep_person(set, nir):
+ * Drop the records and absences of ${set} that state a NIR other than
+ * ${nir} (those that state none are kept), then finish the set again.
+ * Return 0 or -1.
+ */
+int periods_keep_person(struct periods_set *set, const char *nir);
 
 /**
  * periods_to_json(set):

@@ -269,6 +269,13 @@ values_from_json(const json_t *e, struct periods_values *v)
         }
         memcpy(v->contract, s, strlen(s) + 1);
     }
+    if ((j = json_object_get(e, "nir")) != NULL) {
+        if ((s = json_string_value(j)) == NULL ||
+            strlen(s) != PERIODS_NIR_LEN) {
+            return (-1);
+        }
+        memcpy(v->nir, s, PERIODS_NIR_LEN + 1);
+    }
     if ((j = json_object_get(e, "nature")) != NULL) {
         if ((s = json_string_value(j)) == NULL || !all_digits(s, 2)) {
             return (-1);
@@ -341,6 +348,7 @@ entry_from_json(struct periods_set *set, const json_t *e)
             return (-2);
         }
         memcpy(a.siret, siret, sizeof(a.siret));
+        memcpy(a.nir, v.nir, sizeof(a.nir));
         a.contract_start = start;
         if (periods_add_absence(set, &a)) {
             return (-1);

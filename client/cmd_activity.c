@@ -20,7 +20,7 @@
 const char cmd_periods_summary[] =
     "employment periods from DSN files and payroll facts";
 const char cmd_periods_help[] =
-    "Usage: coffre periods --from FILE... [--json] [--hook PATH]\n"
+    "Usage: coffre periods --from FILE... [--json] [--hook PATH] [--nir NIR]\n"
     "\n"
     "Read DSN files and payroll-facts documents (told apart by content)\n"
     "and list the employment periods they describe: one line per contract\n"
@@ -35,6 +35,8 @@ const char cmd_periods_help[] =
     "  --from FILE...   the files to read (every later operand is a file)\n"
     "  --hook PATH      program that prints periods as JSON for other files\n"
     "                   (hooks/pdf-payslip reads payslip PDFs)\n"
+    "  --nir NIR        only the person with this social security number\n"
+    "                   (records that state none are kept)\n"
     "  --json           print {\"periods\":[...],\"conflicts\":[...],\n"
     "                   \"warnings\":[...]} (docs/ACTIVITY.md)\n"
     "\n"
@@ -46,7 +48,8 @@ const char cmd_accrual_summary[] =
 const char cmd_accrual_help[] =
     "Usage: coffre accrual --from FILE... [--until YEAR]\n"
     "                      [--low-qualified-since YEAR] [--dif-hours N]\n"
-    "                      [--cec ACTIVITY:YEAR...] [--hook PATH] [--json]\n"
+    "                      [--cec ACTIVITY:YEAR...] [--hook PATH] [--nir NIR]\n"
+    "                      [--json]\n"
     "\n"
     "Compute what the training account (CPF) should hold from the periods\n"
     "of the files (as `coffre periods` reads them): hours for 2015-2018,\n"
@@ -70,6 +73,8 @@ const char cmd_accrual_help[] =
     "                              apprentice-master, volunteering\n"
     "  --hook PATH                 program that prints periods for other\n"
     "                              files\n"
+    "  --nir NIR                   the person, when the files describe\n"
+    "                              several (required then)\n"
     "  --json                      print {\"years\":[...],\"conversion\":{...},\n"
     "                              \"balance\":{...}}\n"
     "\n"
@@ -79,13 +84,14 @@ const char cmd_accrual_help[] =
     "      --cec civic-service:2018 --json\n";
 
 enum { OPT_FROM = 256, OPT_JSON, OPT_HOOK, OPT_UNTIL, OPT_LQ, OPT_DIF,
-    OPT_CEC, OPT_HELP };
+    OPT_CEC, OPT_HELP, OPT_NIR };
 
 /* Options shared by both commands. */
 struct activity_opts {
     const char **files;
     size_t nfiles;
     const char *hook;
+    const char *nir;
     int json;
     int until, lq, dif;
     struct accrual_cec cec[ACCRUAL_CEC_MAX];
@@ -157,6 +163,7 @@ parse_opts(const char *cmd, int accrual, int argc, char **argv,
         { "dif-hours", required_argument, NULL, OPT_DIF },
         { "cec", required_argument, NULL, OPT_CEC },
         { "help", no_argument, NULL, OPT_HELP },
+        { "nir", required_argument, NULL, OPT_NIR },
         { NULL, 0, NULL, 0 },
     };
     unsigned long long v;
@@ -179,6 +186,12 @@ parse_opts(const char *cmd, int accrual, int argc, char **argv,
             break;
         case OPT_HOOK:
             o->hook = optarg;
+            break;
+        case OPT_NIR:
+            if (strlen(optarg) != PERIODS_NIR_LEN) {
+                return (usage_error(cmd, "--nir takes 13 characters"));
+            }
+            o->nir = optarg;
             break;
         case OPT_UNTIL:
             if (year_arg(optarg, &o->until)) {
@@ -254,7 +267,8 @@ read_files(const struct activity_opts *o, struct periods_set *set)
             return (EXIT_ERR);
         }
     }
-    if (periods_finish(set)) {
+    if ((o->nir != NULL ? periods_keep_person(set, o->nir) :
+        periods_finish(set)) != 0) {
         warnx_("out of memory");
         return (EXIT_ERR);
     }
@@ -446,6 +460,12 @@ cmd_accrual(int argc, char **argv)
         goto done1;
     }
     print_notes(set);
+    if (periods_count_persons(set) > 1) {
+        warnx_("the files describe %zu persons; choose one with --nir NIR",
+            periods_count_persons(set));
+        rc = EXIT_ERR;
+        goto done1;
+    }
     memset(&p, 0, sizeof(p));
     p.until = o.until ? o.until : last_complete_year();
     p.low_qualified_since = o.lq;

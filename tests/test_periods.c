@@ -420,6 +420,34 @@ test_periods_to_json_lists_months_and_conflicts(void **state)
 }
 
 static void
+test_periods_keeps_persons_apart(void **state)
+{
+    struct activity_gen_month m[2] = { base, base };
+    struct periods_set *set;
+    char *text;
+
+    (void)state;
+    m[1].nir = "2850275123456";
+    m[1].paid = "80.00";
+    m[1].contract_extra = "S21.G00.60.001,'02'\nS21.G00.60.002,'29022016'\n";
+    text = file_of(m, 2);
+    assert_non_null(set = periods_new());
+    assert_int_equal(add(set, text), 0);
+    assert_int_equal(periods_finish(set), 0);
+    assert_int_equal(set->nmonths, 2);
+    assert_int_equal(periods_count_persons(set), 2);
+    assert_int_equal(periods_keep_person(set, "1800175123456"), 0);
+    assert_int_equal(set->nmonths, 1);
+    assert_string_equal(set->months[0].nir, "1800175123456");
+    assert_int_equal(set->months[0].v.paid, 15167);
+    /* The other person's maternity leave is not this person's. */
+    assert_int_equal(set->months[0].absence_days, 0);
+    assert_int_equal(periods_count_persons(set), 1);
+    periods_free(set);
+    free(text);
+}
+
+static void
 test_periods_day_helpers(void **state)
 {
     int32_t d;
@@ -465,6 +493,7 @@ main(void)
         cmocka_unit_test(test_periods_add_json_rejects_bad_entries),
         cmocka_unit_test(test_periods_add_document_tells_kinds_apart),
         cmocka_unit_test(test_periods_to_json_lists_months_and_conflicts),
+        cmocka_unit_test(test_periods_keeps_persons_apart),
         cmocka_unit_test(test_periods_day_helpers),
     };
 
