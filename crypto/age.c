@@ -6,7 +6,6 @@
 #include <sodium.h>
 
 #include "crypto/age_internal.h"
-#include "crypto/secmem.h"
 
 /* age: HKDF, error strings, and whole-file encryption over callbacks. */
 
@@ -85,17 +84,15 @@ age_encrypt(const struct age_recipient *rcpts, size_t n, age_read_fn rd,
     void *rcookie, age_write_fn wr, void *wcookie)
 {
     struct age_stream *s;
-    uint8_t *fk, *buf, *hdr;
+    uint8_t fk[AGE_FILE_KEY_BYTES];
+    uint8_t *buf, *hdr;
     size_t hdrlen, got;
     int rc;
 
-    if ((fk = secmem_alloc(AGE_FILE_KEY_BYTES)) == NULL) {
+    /* Plaintext: wiped before it is freed. */
+    if ((buf = malloc(AGE_IO_BYTES)) == NULL) {
         rc = AGE_ENOMEM;
         goto err0;
-    }
-    if ((buf = secmem_alloc(AGE_IO_BYTES)) == NULL) {
-        rc = AGE_ENOMEM;
-        goto err1;
     }
     age_file_key_new(fk);
     if ((rc = age_header_new(fk, rcpts, n, &hdr, &hdrlen)) != 0) {
@@ -126,8 +123,9 @@ age_encrypt(const struct age_recipient *rcpts, size_t n, age_read_fn rd,
     }
     age_stream_free(s);
     free(hdr);
-    secmem_free(buf);
-    secmem_free(fk);
+    sodium_memzero(buf, AGE_IO_BYTES);
+    free(buf);
+    sodium_memzero(fk, sizeof(fk));
 
     /* Success! */
     return (0);
@@ -137,9 +135,9 @@ err4:
 err3:
     free(hdr);
 err2:
-    secmem_free(buf);
-err1:
-    secmem_free(fk);
+    sodium_memzero(buf, AGE_IO_BYTES);
+    free(buf);
+    sodium_memzero(fk, sizeof(fk));
 err0:
     /* Failure! */
     return (rc);
@@ -181,17 +179,15 @@ age_decrypt(const struct age_identity *ids, size_t n, age_read_fn rd,
 {
     struct age_header *hdr;
     struct age_stream *s;
-    uint8_t *fk, *buf;
+    uint8_t fk[AGE_FILE_KEY_BYTES];
+    uint8_t *buf;
     size_t used, have, got;
     int rc;
 
-    if ((fk = secmem_alloc(AGE_FILE_KEY_BYTES)) == NULL) {
+    /* Ciphertext only. */
+    if ((buf = malloc(AGE_MAX_HEADER_BYTES)) == NULL) {
         rc = AGE_ENOMEM;
         goto err0;
-    }
-    if ((buf = secmem_alloc(AGE_MAX_HEADER_BYTES)) == NULL) {
-        rc = AGE_ENOMEM;
-        goto err1;
     }
     if ((rc = age_read_header(rd, rcookie, buf, &hdr, &used, &have)) != 0) {
         goto err2;
@@ -225,8 +221,8 @@ age_decrypt(const struct age_identity *ids, size_t n, age_read_fn rd,
         goto err3;
     }
     age_stream_free(s);
-    secmem_free(buf);
-    secmem_free(fk);
+    free(buf);
+    sodium_memzero(fk, sizeof(fk));
 
     /* Success! */
     return (0);
@@ -234,9 +230,8 @@ age_decrypt(const struct age_identity *ids, size_t n, age_read_fn rd,
 err3:
     age_stream_free(s);
 err2:
-    secmem_free(buf);
-err1:
-    secmem_free(fk);
+    free(buf);
+    sodium_memzero(fk, sizeof(fk));
 err0:
     /* Failure! */
     return (rc);

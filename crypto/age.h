@@ -12,7 +12,9 @@
  * reader): `header || payload` is always a complete standard age file.
  *
  * No I/O here but caller-supplied callbacks.  File keys are secrets: keep
- * them in secmem_alloc() memory and wipe them.
+ * them in secmem_alloc() memory and wipe them.  Inside these functions the
+ * per-file secrets (file key, derived keys, plaintext chunks) are
+ * short-lived and live in ordinary memory, wiped on every exit path.
  */
 
 #define AGE_FILE_KEY_BYTES 16
@@ -139,8 +141,9 @@ struct age_stream;
 
 /**
  * age_stream_new_encrypt(fk), age_stream_new_decrypt(fk):
- * Start a payload with file key ${fk} (copied into guarded memory).
- * Encryption draws a random nonce.  Return NULL on allocation failure.
+ * Start a payload with file key ${fk} (copied; age_stream_free() wipes
+ * it).  Encryption draws a random nonce.  Return NULL on allocation
+ * failure.
  */
 struct age_stream *age_stream_new_encrypt(const uint8_t fk[AGE_FILE_KEY_BYTES]);
 struct age_stream *age_stream_new_decrypt(const uint8_t fk[AGE_FILE_KEY_BYTES]);

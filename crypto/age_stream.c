@@ -1,11 +1,11 @@
 #include "crypto/age.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "crypto/age_internal.h"
-#include "crypto/secmem.h"
 
 /*
  * The STREAM payload: a 16-byte nonce, then 64 KiB chunks sealed with
@@ -22,7 +22,13 @@
 
 enum age_stream_state { AGE_S_OK, AGE_S_DONE, AGE_S_FAILED };
 
-/* Everything lives in one guarded allocation: keys and plaintext. */
+/*
+ * The keys and the chunk buffers (plaintext) are short-lived secrets in
+ * ordinary memory: chunk plaintext is wiped after each chunk, and the
+ * whole structure when the stream is freed.  (Guarded pages cost about
+ * as much as decrypting a small file, and every document's metadata is
+ * a small file.)
+ */
 struct age_stream {
     int decrypt;
     enum age_stream_state state;
@@ -64,7 +70,7 @@ age_stream_new(const uint8_t fk[AGE_FILE_KEY_BYTES], int decrypt)
 {
     struct age_stream *s;
 
-    if ((s = secmem_alloc(sizeof(*s))) == NULL) {
+    if ((s = calloc(1, sizeof(*s))) == NULL) {
         return (NULL);
     }
     s->decrypt = decrypt;
@@ -95,8 +101,12 @@ void
 age_stream_free(struct age_stream *s)
 {
 
-    /* secmem_free wipes the keys and any plaintext left. */
-    secmem_free(s);
+    if (s == NULL) {
+        return;
+    }
+
+    sodium_memzero(s, sizeof(*s));
+    free(s);
 }
 
 /* Encryption: write the nonce if not done yet.  Return 0 or AGE_EIO. */

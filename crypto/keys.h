@@ -13,14 +13,17 @@
  * `age1...` / `AGE-SECRET-KEY-1...` (bech32) and minisign's base64 keys.
  *
  * The key file is the text below, itself encrypted as an age file to a
- * passphrase (scrypt), so that `age -d` opens it (docs/FORMATS.md):
+ * passphrase (scrypt), so that `age -d` opens it, and `age -d -i keyfile`
+ * uses it directly as an identity file: the minisign secret key is kept in
+ * comment lines (docs/FORMATS.md):
  *
  *   # coffre key file v1
  *   # age recipient: age1...
  *   # minisign public key: RW...
+ *   # minisign secret key (minisign -W), without the "# " prefixes:
+ *   # untrusted comment: <as minisign -G -W writes it>
+ *   # <base64 of the unencrypted minisign secret key>
  *   AGE-SECRET-KEY-1...
- *   # minisign secret key (minisign -W format):
- *   MINISIGN-SECRET-KEY-1 <base64 of the unencrypted minisign secret key>
  */
 
 #define KEYS_RECIPIENT_MAX 128   /* buffer for an `age1...` string */
@@ -100,7 +103,7 @@ int keys_file_is_encrypted(const uint8_t *buf, size_t len);
  * Parse an age identity file as age-keygen writes it (comments, blank
  * lines, one AGE-SECRET-KEY-1 per line) into at most ${max} X25519
  * identities in ${ids} (caller's guarded memory).  Return 0 and set *${n},
- * or -1 on a malformed line.
+ * or -1 on a malformed line, more than ${max} keys, or no key at all.
  */
 int keys_identities_parse(const uint8_t *text, size_t len,
     struct age_identity *ids, size_t max, size_t *n);
