@@ -161,6 +161,7 @@ static int fs_del(struct blobstore *, const uint8_t *);
 static int fs_quarantine(struct blobstore *, const uint8_t *);
 static int fs_iterate(struct blobstore *, blobstore_iter_fn, void *);
 static void fs_free(struct blobstore *);
+static void fs_mark_existing(struct fsstore *);
 
 static const struct blobstore_ops fs_ops = {
     .put_begin = fs_put_begin,
@@ -206,6 +207,7 @@ blobstore_fs_new(const char *datadir, const char *ns, struct blobstore **out)
         goto err;
     }
     fs_close(nsfd);
+    fs_mark_existing(s);
 
     /* Success! */
     *out = &s->base;
@@ -595,6 +597,46 @@ fs_iterate(struct blobstore *bs, blobstore_iter_fn fn, void *cookie)
     }
     (void)closedir(dir1);
     return (rc);
+}
+
+/*
+ * Flush the whole filesystem once (syncfs), after which every fan-out
+ * directory that exists now has a durable entry: mark them all, so that
+ * puts into existing directories need no parent fsync.  Directories made
+ * later are handled by fs_mkdir_open() and the bitmaps.
+ */
+static void
+fs_mark_existing(struct fsstore *s)
+{
+    struct dirent *d1e, *d2e;
+    DIR *dir1, *dir2;
+    unsigned v1, v2;
+
+    if (syncfs(s->rootfd) != 0) {
+        return;     /* then every directory gets its own fsync */
+    }
+    if ((dir1 = fs_opendir(s->rootfd, ".")) == NULL) {
+        return;
+    }
+    while ((d1e = readdir(dir1)) != NULL) {
+        if (!fs_is_hex(d1e->d_name, 2) ||
+            sscanf(d1e->d_name, "%2x", &v1) != 1) {
+            continue;
+        }
+        s->durable1[v1 / 8] |= (uint8_t)(1u << (v1 % 8));
+        if ((dir2 = fs_opendir(dirfd(dir1), d1e->d_name)) == NULL) {
+            continue;
+        }
+        while ((d2e = readdir(dir2)) != NULL) {
+            if (fs_is_hex(d2e->d_name, 2) &&
+                sscanf(d2e->d_name, "%2x", &v2) == 1) {
+                v2 |= v1 << 8;
+                s->durable2[v2 / 8] |= (uint8_t)(1u << (v2 % 8));
+            }
+        }
+        (void)closedir(dir2);
+    }
+    (void)closedir(dir1);
 }
 
 int
