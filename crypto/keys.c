@@ -439,7 +439,7 @@ keys_file_read(const uint8_t *buf, size_t len, const char *passphrase,
     size_t passlen, struct keys **out)
 {
     struct age_identity *id;
-    struct keys_mem m;
+    struct keys_mem src, m;
     struct keys *k;
     uint8_t *text;
     int rc;
@@ -465,12 +465,13 @@ keys_file_read(const uint8_t *buf, size_t len, const char *passphrase,
     id->passphrase = passphrase;
     id->passlen = passlen;
     id->max_log2_n = AGE_MAX_SCRYPT_LOG2;
+    memset(&src, 0, sizeof(src));
+    src.in = buf;
+    src.len = len;
     memset(&m, 0, sizeof(m));
-    m.in = buf;
-    m.len = len;
     m.out = text;
     m.cap = KEYS_TEXT_MAX;
-    if ((rc = age_decrypt(id, 1, keys_mem_read, &m, keys_mem_write,
+    if ((rc = age_decrypt(id, 1, keys_mem_read, &src, keys_mem_write,
         &m)) != 0) {
         /* The only stanza is scrypt: no match means a wrong passphrase. */
         if (rc == AGE_ENOKEY) {
