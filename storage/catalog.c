@@ -629,6 +629,15 @@ catalog_record_put(struct catalog *cat, const struct record *rec,
     digest_buf(buf, len, digest);
     rc = blobstore_put_buf(cat->records, digest, buf, len);
     free(buf);
+    if (rc != 0) {
+        /*
+         * A failed put may still leave verified bytes in place (last
+         * directory fsync).  A record must not outlive a change that was
+         * not made, or a reindex would make it; every record is unique
+         * (ids, nonces), so removing it cannot hurt another change.
+         */
+        catalog_record_drop(cat, digest);
+    }
     return (rc);
 }
 

@@ -183,6 +183,16 @@ acct_valid(const struct catalog_account *a)
     return (0);
 }
 
+/* A random nonce as hex, so that equal rows make distinct records. */
+static int
+add_nonce(struct record *rec)
+{
+    char nonce[CATALOG_ID_BUFLEN];
+
+    catalog_id_new(nonce);
+    return (record_add_cstr(rec, "nonce", nonce));
+}
+
 int
 catalog_account_record(const struct catalog_account *a, int64_t rev,
     struct record *rec)
@@ -199,7 +209,8 @@ catalog_account_record(const struct catalog_account *a, int64_t rev,
         (rc = record_add_cstr(rec, "minisign_key", a->minisign_key)) != 0 ||
         (rc = record_add_int(rec, "state", a->state)) != 0 ||
         (rc = record_add_int(rec, "created", a->created)) != 0 ||
-        (rc = record_add_int(rec, "rev", rev)) != 0) {
+        (rc = record_add_int(rec, "rev", rev)) != 0 ||
+        (rc = add_nonce(rec)) != 0) {
         record_clear(rec);
     }
     return (rc);
@@ -831,16 +842,6 @@ op_opp_add(struct catalog_conn *c, void *arg)
         x->siret, "", (int64_t)time(NULL)));
 }
 
-/* A random nonce as hex, so that equal rows make distinct records. */
-static int
-add_nonce(struct record *rec)
-{
-    char nonce[CATALOG_ID_BUFLEN];
-
-    catalog_id_new(nonce);
-    return (record_add_cstr(rec, "nonce", nonce));
-}
-
 int
 catalog_opposition_add(struct catalog *cat, const char *actor,
     const char *vault, const char *siret, int64_t since)
@@ -1126,6 +1127,7 @@ catalog_setting_set(struct catalog *cat, const char *actor, const char *key,
         if ((rc = record_add_cstr(&rec, "key", key)) != 0 ||
             (rc = record_add_cstr(&rec, "value", value)) != 0 ||
             (rc = record_add_int(&rec, "rev", rev + 1)) != 0 ||
+            (rc = add_nonce(&rec)) != 0 ||
             (rc = catalog_record_put(cat, &rec, dig)) != 0) {
             record_clear(&rec);
             return (rc);
