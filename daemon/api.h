@@ -79,9 +79,11 @@ struct api_req {
     uint64_t streamed;             /* bytes seen so far */
     struct {
         const char *name;          /* a constant string */
-        char value[192];
+        const char *value;         /* in hdrpool */
     } hdrs[8];                     /* response headers of the next reply */
     size_t nhdrs;
+    char hdrpool[512];             /* header values */
+    size_t hdrpoollen;
     int answered;                  /* a reply was attempted */
     int queue_failed;              /* ... and libmicrohttpd refused it */
     unsigned status;
@@ -109,6 +111,12 @@ unsigned api_status_from(int err, const char **code);
  * -1 if nothing could be queued.
  */
 int api_reply_json(struct api_req *req, unsigned status, json_t *obj);
+
+/**
+ * api_reply_static(req, status, json):
+ * Answer ${status} with the constant JSON text ${json} (not copied).
+ */
+int api_reply_static(struct api_req *req, unsigned status, const char *json);
 
 /**
  * api_reply_error(req, status, code, message):

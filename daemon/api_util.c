@@ -65,6 +65,7 @@ queue(struct api_req *req, unsigned status, struct MHD_Response *resp)
         MHD_add_response_header(resp, req->hdrs[i].name, req->hdrs[i].value);
     }
     req->nhdrs = 0;
+    req->hdrpoollen = 0;
     ok = MHD_queue_response(req->conn, status, resp) == MHD_YES;
     MHD_destroy_response(resp);
     if (!ok) {
@@ -78,12 +79,18 @@ void
 api_header_add(struct api_req *req, const char *name, const char *value)
 {
 
+    size_t len = strlen(value) + 1;
+    char *v;
+
     if (req->nhdrs == sizeof(req->hdrs) / sizeof(req->hdrs[0]) ||
-        strlen(value) >= sizeof(req->hdrs[0].value)) {
+        len > sizeof(req->hdrpool) - req->hdrpoollen) {
         return;
     }
+    v = req->hdrpool + req->hdrpoollen;
+    memcpy(v, value, len);
+    req->hdrpoollen += len;
     req->hdrs[req->nhdrs].name = name;
-    strcpy(req->hdrs[req->nhdrs].value, value);
+    req->hdrs[req->nhdrs].value = v;
     req->nhdrs++;
 }
 
@@ -112,6 +119,23 @@ api_reply_json(struct api_req *req, unsigned status, json_t *obj)
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
         "application/json");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    return (queue(req, status, resp));
+}
+
+int
+api_reply_static(struct api_req *req, unsigned status, const char *json)
+{
+    struct MHD_Response *resp;
+
+    req->bytes = strlen(json);
+    resp = MHD_create_response_from_buffer(req->bytes,
+        (void *)(uintptr_t)json, MHD_RESPMEM_PERSISTENT);
+    if (resp != NULL) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+            "application/json");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+            "no-store");
+    }
     return (queue(req, status, resp));
 }
 

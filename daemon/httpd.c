@@ -360,7 +360,9 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
     params_free(req);
     free(req->body);
-    secmem_wipe(&req->caller, sizeof(req->caller));
+    if (req->caller.authed) {
+        secmem_wipe(req->caller.token_hash, sizeof(req->caller.token_hash));
+    }
     free(req);
     *con_cls = NULL;
     atomic_fetch_sub(&h->inflight, 1);

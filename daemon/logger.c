@@ -11,13 +11,18 @@
 #include <unistd.h>
 
 #define LINE_MAX_BYTES 2048
+#define BUF_BYTES 16384            /* request lines gathered per write */
 
 static pthread_mutex_t mtx = PTHREAD_MUTEX_INITIALIZER;
 static int logfd = STDERR_FILENO;
+static char buf[BUF_BYTES];        /* pending request lines (locked) */
+static size_t buflen;
 static char *logpath;
 static int loglevel = LOGGER_INFO;
 
 static const char *const levels[] = { "err", "warn", "info", "debug" };
+
+static void write_all(const char *, size_t);
 
 /* Open ${path} for appending; return the descriptor or -1. */
 static int
@@ -61,6 +66,8 @@ logger_reopen(void)
         return (-1);
     }
     pthread_mutex_lock(&mtx);
+    write_all(buf, buflen);
+    buflen = 0;
     old = logfd;
     logfd = fd;
     pthread_mutex_unlock(&mtx);
@@ -72,6 +79,7 @@ void
 logger_close(void)
 {
 
+    logger_flush();
     if (logpath != NULL) {
         close(logfd);
         logfd = STDERR_FILENO;
@@ -87,20 +95,62 @@ logger_enabled(int level)
     return (level <= loglevel);
 }
 
-/* Write one complete line (adding the newline). */
+/* Write ${len} bytes of ${p} to the log; called locked. */
 static void
-emit(char *line, size_t len)
+write_all(const char *p, size_t len)
 {
     ssize_t w;
+
+    while (len > 0) {
+        w = write(logfd, p, len);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            return;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+}
+
+/*
+ * Log one complete line (adding the newline).  Request lines (${buffered})
+ * are gathered and written in blocks; the main loop flushes them every
+ * second (logger_flush).  Other messages are written at once, after the
+ * pending lines so that the order is kept.
+ */
+static void
+emit(char *line, size_t len, int buffered)
+{
 
     if (len >= LINE_MAX_BYTES) {
         len = LINE_MAX_BYTES - 1;
     }
     line[len++] = '\n';
     pthread_mutex_lock(&mtx);
-    do {
-        w = write(logfd, line, len);
-    } while (w < 0 && errno == EINTR);
+    if (buffered && buflen + len <= sizeof(buf)) {
+        memcpy(buf + buflen, line, len);
+        buflen += len;
+        if (buflen > sizeof(buf) - LINE_MAX_BYTES) {
+            write_all(buf, buflen);
+            buflen = 0;
+        }
+    } else {
+        write_all(buf, buflen);
+        buflen = 0;
+        write_all(line, len);
+    }
+    pthread_mutex_unlock(&mtx);
+}
+
+void
+logger_flush(void)
+{
+
+    pthread_mutex_lock(&mtx);
+    write_all(buf, buflen);
+    buflen = 0;
     pthread_mutex_unlock(&mtx);
 }
 
@@ -108,13 +158,20 @@ emit(char *line, size_t len)
 static void
 now_text(char out[32])
 {
+    static _Thread_local time_t last = -1;
+    static _Thread_local char secs[24];
+    static _Thread_local size_t n;
     struct timespec ts;
     struct tm tm;
-    size_t n;
 
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    /* Format the seconds once per second and thread. */
+    if (ts.tv_sec != last) {
+        gmtime_r(&ts.tv_sec, &tm);
+        n = strftime(secs, sizeof(secs), "%Y-%m-%dT%H:%M:%S", &tm);
+        last = ts.tv_sec;
+    }
+    memcpy(out, secs, n);
     snprintf(out + n, 32 - n, ".%03uZ",
         (unsigned)(ts.tv_nsec / 1000000) % 1000);
 }
@@ -164,7 +221,7 @@ logger_msg(int level, uint64_t reqid, const char *fmt, ...)
             levels[level], esc);
     }
     if (n > 0) {
-        emit(line, (size_t)n);
+        emit(line, (size_t)n, 0);
     }
 }
 
@@ -189,6 +246,6 @@ logger_request(uint64_t reqid, const char *method, const char *route,
         (unsigned long long)(usecs % 1000),
         account != NULL ? account : "-", addr != NULL ? addr : "-");
     if (n > 0) {
-        emit(line, (size_t)n);
+        emit(line, (size_t)n, 1);
     }
 }

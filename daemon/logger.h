@@ -4,9 +4,10 @@
 #include <stdint.h>
 
 /*
- * The daemon's log: one line per event, `key=value` fields, written with
- * one write(2) to stderr or an O_APPEND file so that lines from several
- * threads never interleave.  SIGHUP makes main() call logger_reopen() so
+ * The daemon's log: one line per event, `key=value` fields, written to
+ * stderr or an O_APPEND file under one lock so that lines from several
+ * threads never interleave.  Request lines are gathered into blocks of up
+ * to 16 KiB (flushed at least every second); other messages go at once.  SIGHUP makes main() call logger_reopen() so
  * that log rotation works.  Lines never carry tokens, keys or bodies.
  */
 
@@ -28,6 +29,13 @@ int logger_open(const char *path, int level);
  * descriptor stays in use.
  */
 int logger_reopen(void);
+
+/**
+ * logger_flush():
+ * Write the request lines gathered so far.  main() calls it every second,
+ * so a request line reaches the log within a second (or 16 KiB).
+ */
+void logger_flush(void);
 
 /**
  * logger_close():

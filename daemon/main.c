@@ -114,12 +114,13 @@ write_port_file(const char *path, unsigned port)
 static void
 serve_loop(struct app *app, struct httpd *h, const sigset_t *set)
 {
-    struct timespec ts = { 30, 0 };
-    time_t deadline;
+    struct timespec ts = { 1, 0 };
+    time_t deadline, purged = time(NULL);
     int sig;
 
     for (;;) {
         sig = sigtimedwait(set, NULL, &ts);
+        logger_flush();
         if (sig == SIGHUP) {
             if (logger_reopen() != 0) {
                 log_err(0, "cannot reopen the log: %s", strerror(errno));
@@ -127,10 +128,12 @@ serve_loop(struct app *app, struct httpd *h, const sigset_t *set)
             log_info(0, "log reopened");
         } else if (sig == SIGTERM || sig == SIGINT) {
             break;
-        } else if (sig < 0 && errno == EAGAIN) {
+        } else if (sig < 0 && errno == EAGAIN &&
+            time(NULL) - purged >= 60) {
             /* Housekeeping: forget expired challenges and sessions. */
             (void)catalog_challenge_purge(app->cat, api_now());
             (void)catalog_session_purge(app->cat, api_now());
+            purged = time(NULL);
         }
     }
     log_info(0, "draining: %u requests in flight", httpd_inflight(h));
