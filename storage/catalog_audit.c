@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include "crypto/auditlog.h"
 #include "crypto/digest.h"
 #include "crypto/secmem.h"
 #include "storage/catalog_internal.h"
@@ -21,43 +22,24 @@ static const char sql_list[] =
     "SELECT chain, seq, time, actor, action, target, detail, prev, hash"
     " FROM audit WHERE chain = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
 
-/* Feed lp(s): big-endian 4-byte length, then the bytes. */
-static void
-hash_lp(struct digest *d, const char *s)
-{
-    uint8_t len[4];
-    size_t n = strlen(s);
-
-    storage_be32(len, (uint32_t)n);
-    digest_update(d, len, 4);
-    digest_update(d, (const uint8_t *)s, n);
-}
-
 void
 catalog_audit_entry_hash(const struct catalog_audit_entry *e,
     uint8_t out[DIGEST_BYTES])
 {
-    struct digest *d;
-    uint8_t be[8];
+    struct auditlog_entry a;
 
-    if ((d = digest_new()) == NULL) {
-        /* Cannot happen short of memory exhaustion; yield a hash no
-         * entry can match rather than a wrong one. */
-        memset(out, 0xff, DIGEST_BYTES);
-        return;
-    }
-    digest_update(d, e->prev, DIGEST_BYTES);
-    storage_be64(be, e->seq);
-    digest_update(d, be, 8);
-    storage_be64(be, (uint64_t)e->time);
-    digest_update(d, be, 8);
-    hash_lp(d, e->chain);
-    hash_lp(d, e->actor);
-    hash_lp(d, e->action);
-    hash_lp(d, e->target);
-    hash_lp(d, e->detail);
-    digest_final(d, out);
-    digest_free(d);
+    /* One definition of the chain for the server and the client. */
+    memset(&a, 0, sizeof(a));
+    a.seq = e->seq;
+    a.time = e->time;
+    a.chain = e->chain;
+    a.actor = e->actor;
+    a.action = e->action;
+    a.target = e->target;
+    a.detail = e->detail;
+    memcpy(a.prev, e->prev, DIGEST_BYTES);
+    /* On allocation failure the output is all 0xff, matching nothing. */
+    (void)auditlog_hash(&a, out);
 }
 
 /* Read the head of ${chain} on ${c}. */

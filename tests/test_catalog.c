@@ -881,6 +881,60 @@ test_catalog_audit_chain_verifies(void **state)
         NULL, NULL), STORAGE_EINVAL);
 }
 
+/* Feed big-endian ${v} as ${n} bytes. */
+static void
+feed_be(struct digest *d, uint64_t v, int n)
+{
+    uint8_t b[8];
+    int i;
+
+    for (i = n - 1; i >= 0; i--) {
+        b[i] = (uint8_t)v;
+        v >>= 8;
+    }
+    digest_update(d, b, (size_t)n);
+}
+
+static void
+feed_lp(struct digest *d, const char *s)
+{
+
+    feed_be(d, strlen(s), 4);
+    digest_update(d, (const uint8_t *)s, strlen(s));
+}
+
+static void
+test_catalog_audit_entry_hash_matches_spec(void **state)
+{
+    struct catalog_audit_entry e;
+    uint8_t want[DIGEST_BYTES], got[DIGEST_BYTES];
+    struct digest *d;
+
+    (void)state;
+    memset(&e, 0, sizeof(e));
+    strcpy(e.chain, "0123456789abcdef0123456789abcdef");
+    strcpy(e.actor, "operator");
+    strcpy(e.action, "document.deposit");
+    strcpy(e.target, "fedcba9876543210fedcba9876543210");
+    strcpy(e.detail, "payslip \xc3\xa9");
+    e.seq = 258;
+    e.time = -2;
+    memset(e.prev, 0xa5, sizeof(e.prev));
+    assert_non_null(d = digest_new());
+    digest_update(d, e.prev, DIGEST_BYTES);
+    feed_be(d, 258, 8);
+    feed_be(d, (uint64_t)-2, 8);
+    feed_lp(d, e.chain);
+    feed_lp(d, e.actor);
+    feed_lp(d, e.action);
+    feed_lp(d, e.target);
+    feed_lp(d, e.detail);
+    digest_final(d, want);
+    digest_free(d);
+    catalog_audit_entry_hash(&e, got);
+    assert_memory_equal(got, want, DIGEST_BYTES);
+}
+
 /* Tamper with the audit table through a raw connection. */
 static void
 tamper(struct fx *f, const char *sql)
@@ -1085,6 +1139,7 @@ main(void)
         T(test_catalog_setting_set_get),
         T(test_catalog_audit_chain_verifies),
         T(test_catalog_audit_verify_detects_tampering),
+        cmocka_unit_test(test_catalog_audit_entry_hash_matches_spec),
         T(test_catalog_group_commit_concurrent_deposits),
         cmocka_unit_test(test_catalog_migrates_from_every_version),
         cmocka_unit_test(test_catalog_open_refuses_newer_or_garbage),
