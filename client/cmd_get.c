@@ -10,6 +10,7 @@
 #include "client/commands.h"
 #include "client/doc.h"
 #include "client/docs.h"
+#include "client/fetchdoc.h"
 #include "client/http.h"
 #include "client/session.h"
 #include "crypto/digest.h"
@@ -25,65 +26,12 @@
 
 enum { OPT_PASSFILE = 256, OPT_FORCE };
 
-/* A download being checked and decrypted on the fly. */
-struct getsink {
-    struct digest *dig;        /* over the ciphertext: the blob id */
-    struct age_stream *st;
-    struct minisig_hash *mh;   /* over the plaintext: the signature */
-    int outfd;
-    int err;                   /* first AGE_E* error, or 0 */
-};
-
-/* age_write_fn: plaintext to the temp output and the signature hash. */
+/* fetchdoc plain sink: the plaintext to the temporary output file. */
 static int
-plain_write(void *cookie, const uint8_t *buf, size_t len)
+plain_to_fd(void *cookie, const uint8_t *buf, size_t len)
 {
-    struct getsink *g = cookie;
 
-    minisig_hash_update(g->mh, buf, len);
-    return (write_all(g->outfd, buf, len));
-}
-
-/* http_sink_fn: ciphertext from the network. */
-static int
-cipher_sink(void *cookie, const uint8_t *buf, size_t len)
-{
-    struct getsink *g = cookie;
-    int err;
-
-    digest_update(g->dig, buf, len);
-    if ((err = age_stream_update(g->st, buf, len, plain_write, g)) != 0) {
-        g->err = err;
-        return (-1);
-    }
-    return (0);
-}
-
-/* Verify ${sigtext} by ${key} over the hash; 0 if valid.  Prints why not. */
-static int
-check_signature(struct minisig_hash *mh, const char *sigtext,
-    const char *key, char *trusted, size_t tlen)
-{
-    struct minisig_pubkey pk;
-    struct minisig sig;
-    int err;
-
-    trusted[0] = '\0';
-    if (sigtext == NULL || key == NULL) {
-        warnx_("the document carries no signature");
-        return (-1);
-    }
-    if ((err = minisig_parse(sigtext, strlen(sigtext), &sig)) != 0 ||
-        (err = minisig_pubkey_parse(key, strlen(key), &pk)) != 0) {
-        warnx_("signature unreadable: %s", minisig_strerror(err));
-        return (-1);
-    }
-    snprintf(trusted, tlen, "%s", sig.trusted);
-    if ((err = minisig_verify(mh, &sig, &pk)) != 0) {
-        warnx_("signature check failed: %s", minisig_strerror(err));
-        return (-1);
-    }
-    return (0);
+    return (write_all(*(int *)cookie, buf, len));
 }
 
 int
@@ -96,18 +44,16 @@ cmd_get(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *out = NULL, *passfile = NULL, *blob;
+    const char *out = NULL, *passfile = NULL;
     struct session *s = NULL;
     struct keys *k;
-    struct getsink g;
+    struct fetchdoc f;
     struct outfile of;
-    json_t *rec = NULL, *meta = NULL, *err = NULL;
-    uint8_t *fk = NULL, dig[DIGEST_BYTES], want[DIGEST_BYTES];
-    char *path = NULL, *ev = NULL, *name = NULL, trusted[1100];
-    long status;
-    int c, rc, force = 0, opened = 0, e;
+    json_t *rec = NULL, *meta = NULL;
+    char *name = NULL;
+    int c, rc, force = 0, opened = 0;
 
-    memset(&g, 0, sizeof(g));
+    memset(&f, 0, sizeof(f));
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
@@ -131,21 +77,6 @@ cmd_get(int argc, char **argv)
         goto done;
     }
     rc = EXIT_ERR;
-    blob = json_string_value(json_object_get(rec, "blob"));
-    if (blob == NULL || digest_id_parse(blob, strlen(blob), want) != 0) {
-        warnx_("the server's record has no valid blob id");
-        rc = EXIT_INTEGRITY;
-        goto done;
-    }
-    if ((fk = secmem_alloc(AGE_FILE_KEY_BYTES)) == NULL) {
-        goto done;
-    }
-    if ((e = doc_unwrap(json_string_value(json_object_get(rec, "header")),
-             k->x25519_sk, fk)) != 0) {
-        warnx_("cannot open the document's key: %s", age_strerror(e));
-        rc = (e == AGE_EAUTH) ? EXIT_INTEGRITY : EXIT_ERR;
-        goto done;
-    }
     meta = doc_meta_open(json_string_value(json_object_get(rec, "metadata")),
         k->x25519_sk);
     if (out == NULL) {
@@ -162,61 +93,32 @@ cmd_get(int argc, char **argv)
     }
     opened = 1;
 
-    /* Stream: hash the ciphertext, decrypt, hash the plaintext. */
-    g.outfd = of.fd;
-    if ((g.dig = digest_new()) == NULL || (g.mh = minisig_hash_new()) == NULL ||
-        (g.st = age_stream_new_decrypt(fk)) == NULL) {
-        goto done;
-    }
-    if ((ev = http_escape(blob)) == NULL ||
-        (path = str_concat("/v1/blobs/", ev)) == NULL) {
-        goto done;
-    }
-    if (http_get_stream(s->http, path, cipher_sink, &g, &status, &err) != 0) {
-        if (g.err != 0) {
-            warnx_("%s: %s; nothing written", argv[optind],
-                age_strerror(g.err));
-            rc = EXIT_INTEGRITY;
+    /* Stream through every check into the temporary file. */
+    f.plain_sink = plain_to_fd;
+    f.plain_cookie = &of.fd;
+    f.label = argv[optind];
+    if ((rc = fetchdoc_run(s, rec, k->x25519_sk, &f)) != EXIT_OK) {
+        if (!f.sig_failed) {
+            warnx_("%s: nothing written", argv[optind]);
+            goto done;
         }
-        goto done;
-    }
-    if (status != 200) {
-        rc = http_error_exit("download", status, err);
-        goto done;
-    }
-    digest_final(g.dig, dig);
-    if (!secmem_eq(dig, want, DIGEST_BYTES)) {
-        warnx_("%s: the blob does not match its id (altered on the server); "
-               "nothing written", argv[optind]);
-        rc = EXIT_INTEGRITY;
-        goto done;
-    }
-    if ((e = age_stream_final(g.st, plain_write, &g)) != 0) {
-        warnx_("%s: %s; nothing written", argv[optind], age_strerror(e));
-        rc = EXIT_INTEGRITY;
-        goto done;
-    }
-    if (check_signature(g.mh,
-            json_string_value(json_object_get(rec, "signature")),
-            json_string_value(json_object_get(rec, "signer_key")), trusted,
-            sizeof(trusted)) != 0) {
         if (!force) {
             warnx_("%s: nothing written (use --force to keep a document "
                    "whose signature fails)", argv[optind]);
-            rc = EXIT_INTEGRITY;
             goto done;
         }
         fprintf(stderr, "coffre: WARNING: %s is written although its "
                         "SIGNATURE DOES NOT VERIFY: its origin is unproven\n",
             out);
     }
+    rc = EXIT_ERR;
     opened = 0;
     if (outfile_commit(&of) != 0) {
         goto done;
     }
     if (!client_quiet) {
         fprintf(stderr, "%s: %s (signed by %s: %s)\n", argv[optind], out,
-            json_string_value(json_object_get(rec, "depositor")), trusted);
+            json_string_value(json_object_get(rec, "depositor")), f.trusted);
     }
     rc = EXIT_OK;
 
@@ -224,15 +126,8 @@ done:
     if (opened) {
         outfile_abort(&of);
     }
-    age_stream_free(g.st);
-    minisig_hash_free(g.mh);
-    digest_free(g.dig);
-    secmem_free(fk);
-    json_decref(err);
     json_decref(meta);
     json_decref(rec);
-    free(path);
-    free(ev);
     free(name);
     session_free(s);
     return (rc);
