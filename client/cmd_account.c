@@ -8,6 +8,7 @@
 
 #include "client/client.h"
 #include "client/commands.h"
+#include "client/employer.h"
 #include "client/http.h"
 #include "client/session.h"
 #include "crypto/keys.h"
@@ -18,7 +19,8 @@
  * Set-up and account commands: init, whoami, info, passwd.
  */
 
-enum { OPT_PASSFILE = 256, OPT_WORK_FACTOR, OPT_SERVER, OPT_JSON, OPT_FORCE };
+enum { OPT_PASSFILE = 256, OPT_WORK_FACTOR, OPT_SERVER, OPT_JSON, OPT_FORCE,
+    OPT_KIND, OPT_SIRET, OPT_NAME };
 
 #define RECOVERY_GROUPS 6
 #define RECOVERY_GROUP_LEN 5
@@ -141,10 +143,14 @@ cmd_init(int argc, char **argv)
         {"server", required_argument, NULL, OPT_SERVER},
         {"work-factor", required_argument, NULL, OPT_WORK_FACTOR},
         {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
+        {"kind", required_argument, NULL, OPT_KIND},
+        {"siret", required_argument, NULL, OPT_SIRET},
+        {"name", required_argument, NULL, OPT_NAME},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *server = NULL, *wf_arg = NULL, *passfile = NULL;
+    const char *kind = "person", *siret = NULL, *name = NULL;
     struct session *s;
     struct keys *k = NULL;
     char *pass = NULL, *code = NULL, *cfg = NULL, *rpath = NULL;
@@ -157,12 +163,23 @@ cmd_init(int argc, char **argv)
         case OPT_SERVER: server = optarg; break;
         case OPT_WORK_FACTOR: wf_arg = optarg; break;
         case OPT_PASSFILE: passfile = optarg; break;
+        case OPT_KIND: kind = optarg; break;
+        case OPT_SIRET: siret = optarg; break;
+        case OPT_NAME: name = optarg; break;
         case 'h': return (command_help("init"));
         default: return (usage_error("init", "bad option"));
         }
     }
     if (server == NULL || optind != argc) {
         return (usage_error("init", "need --server URL"));
+    }
+    /* Employers and services: see employer_init(). */
+    if (strcmp(kind, "person") != 0 &&
+        (strcmp(kind, "employer") != 0 || siret == NULL ||
+            !employer_siret_valid(siret) || name == NULL || name[0] == '\0') &&
+        (strcmp(kind, "service") != 0 || name == NULL || name[0] == '\0')) {
+        return (usage_error("init", "--kind employer needs --siret (14 "
+            "digits, Luhn key) and --name; --kind service needs --name"));
     }
     if (work_factor_get(wf_arg, &wf) != 0) {
         return (EXIT_USAGE);
@@ -203,7 +220,9 @@ cmd_init(int argc, char **argv)
         write_keyfile(rpath, k, code, strlen(code), wf, 0) != 0) {
         goto done;
     }
-    if ((rc = register_person(s, k)) != EXIT_OK) {
+    rc = strcmp(kind, "person") == 0 ? register_person(s, k)
+                                     : employer_init(s, k, kind, siret, name);
+    if (rc != EXIT_OK) {
         (void)unlink(rpath);
         (void)unlink(s->keyfile);
         goto done;
@@ -212,9 +231,11 @@ cmd_init(int argc, char **argv)
     if (session_save_config(s) != 0) {
         goto done;
     }
-    printf("Your vault address: %s\n", s->account);
-    printf("Give it to your employers so that they can deposit your "
-           "payslips.\n\n");
+    if (strcmp(kind, "person") == 0) {
+        printf("Your vault address: %s\n", s->account);
+        printf("Give it to your employers so that they can deposit your "
+               "payslips.\n\n");
+    }
     printf("RECOVERY CODE (shown once, write it down and keep it apart from "
            "this computer):\n\n    %s\n\n", code);
     printf("It opens %s, a second copy of your keys:\n"
