@@ -565,6 +565,27 @@ test_blobstore_open_ns_rejects_unknown(void **state)
     blobstore_close(NULL);
 }
 
+static void
+test_storage_strerror_and_detail(void **state)
+{
+    struct fx *f = *state;
+    uint8_t id[DIGEST_BYTES];
+    int e;
+
+    for (e = 0; e >= -10; e--) {
+        assert_true(strlen(storage_strerror(e)) > 0);
+        assert_string_not_equal(storage_strerror(e),
+            "unknown storage error");
+    }
+    assert_string_equal(storage_strerror(-99), "unknown storage error");
+    memset(id, 0, sizeof(id));
+    assert_int_equal(blobstore_delete(f->bs, id), STORAGE_ENOTFOUND);
+    assert_true(strlen(storage_detail()) > 0);
+    assert_int_equal(blobstore_put_buf(f->bs, id, (const uint8_t *)"x", 1),
+        STORAGE_EDIGEST);
+    assert_non_null(strstr(storage_detail(), "match"));
+}
+
 /* Run puts of fresh objects failing the k-th system call, k = 1, 2, ...
  * until a put gets through; check the aftermath of every failure. */
 static void
@@ -672,6 +693,8 @@ main(void)
             test_blobstore_open_cleans_dead_temp_files, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_blobstore_open_ns_rejects_unknown, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_storage_strerror_and_detail,
+            setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_blobstore_put_fault_each_step_eio, setup, teardown),
         cmocka_unit_test_setup_teardown(
