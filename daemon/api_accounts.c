@@ -335,6 +335,7 @@ api_logout(struct api_req *req)
     int r;
 
     r = catalog_session_revoke(req->app->cat, req->caller.token_hash);
+    auth_forget(req->app->auth, req->caller.token_hash);
     if (r != 0 && r != STORAGE_ENOTFOUND) {
         return (api_reply_storage(req, r, ""));
     }

@@ -18,9 +18,19 @@ struct slot {
     int used;
 };
 
+/* A token checked against the catalog moments ago. */
+struct cached {
+    uint8_t hash[CATALOG_HASH_BYTES];
+    int64_t checked;               /* 0: empty */
+    int64_t expires;               /* the session's expiry */
+    struct catalog_account acct;
+};
+
 struct auth {
     pthread_mutex_t mtx;
     struct slot slots[AUTH_THROTTLE_SLOTS];
+    pthread_mutex_t cmtx;
+    struct cached cache[AUTH_CACHE_SLOTS];
 };
 
 struct auth *
@@ -35,6 +45,11 @@ auth_new(void)
         free(a);
         return (NULL);
     }
+    if (pthread_mutex_init(&a->cmtx, NULL) != 0) {
+        pthread_mutex_destroy(&a->mtx);
+        free(a);
+        return (NULL);
+    }
     return (a);
 }
 
@@ -46,7 +61,66 @@ auth_free(struct auth *a)
         return;
     }
     pthread_mutex_destroy(&a->mtx);
+    pthread_mutex_destroy(&a->cmtx);
+    secmem_wipe(a->cache, sizeof(a->cache));
     free(a);
+}
+
+/* The cache slot of token hash ${h}. */
+static struct cached *
+cache_slot(struct auth *a, const uint8_t h[CATALOG_HASH_BYTES])
+{
+
+    return (&a->cache[((size_t)h[0] << 8 | h[1]) % AUTH_CACHE_SLOTS]);
+}
+
+/*
+ * If token hash ${h} was checked less than AUTH_CACHE_SECS ago and its
+ * session has not expired, copy its account into ${acct} and return 1.
+ */
+static int
+cache_get(struct auth *a, const uint8_t h[CATALOG_HASH_BYTES], int64_t now,
+    struct catalog_account *acct)
+{
+    struct cached *c = cache_slot(a, h);
+    int hit;
+
+    pthread_mutex_lock(&a->cmtx);
+    hit = c->checked != 0 && now - c->checked < AUTH_CACHE_SECS &&
+        now >= c->checked && now < c->expires &&
+        secmem_eq(c->hash, h, CATALOG_HASH_BYTES);
+    if (hit) {
+        *acct = c->acct;
+    }
+    pthread_mutex_unlock(&a->cmtx);
+    return (hit);
+}
+
+/* Remember that token hash ${h} is a valid session of ${acct}. */
+static void
+cache_put(struct auth *a, const uint8_t h[CATALOG_HASH_BYTES], int64_t now,
+    int64_t expires, const struct catalog_account *acct)
+{
+    struct cached *c = cache_slot(a, h);
+
+    pthread_mutex_lock(&a->cmtx);
+    memcpy(c->hash, h, CATALOG_HASH_BYTES);
+    c->checked = now;
+    c->expires = expires;
+    c->acct = *acct;
+    pthread_mutex_unlock(&a->cmtx);
+}
+
+void
+auth_forget(struct auth *a, const uint8_t *h)
+{
+    struct cached *c = cache_slot(a, h);
+
+    pthread_mutex_lock(&a->cmtx);
+    if (secmem_eq(c->hash, h, CATALOG_HASH_BYTES)) {
+        secmem_wipe(c, sizeof(*c));
+    }
+    pthread_mutex_unlock(&a->cmtx);
 }
 
 /* Limit for ${key}: addresses are prefixed "addr:". */
@@ -135,6 +209,7 @@ auth_authenticate(struct api_req *req)
 {
     uint8_t raw[AUTH_TOKEN_BYTES];
     char acct[CATALOG_ID_BUFLEN];
+    int64_t now, expires = 0;
     const char *h;
     int r;
 
@@ -145,8 +220,13 @@ auth_authenticate(struct api_req *req)
     }
     digest_buf(raw, sizeof(raw), req->caller.token_hash);
     secmem_wipe(raw, sizeof(raw));
+    now = api_now();
+    if (cache_get(req->app->auth, req->caller.token_hash, now,
+        &req->caller.acct)) {
+        goto ok;
+    }
     r = catalog_session_lookup(req->app->cat, req->caller.token_hash,
-        api_now(), acct, NULL);
+        now, acct, &expires);
     if (r == STORAGE_ENOTFOUND) {
         goto unauth;
     } else if (r != 0) {
@@ -163,6 +243,10 @@ auth_authenticate(struct api_req *req)
     if (req->caller.acct.state != CATALOG_STATE_ACTIVE) {
         goto unauth;
     }
+    cache_put(req->app->auth, req->caller.token_hash, now, expires,
+        &req->caller.acct);
+
+ok:
     req->caller.authed = 1;
     req->caller.public_id = api_account_public_id(&req->caller.acct);
     return (0);

@@ -29,6 +29,16 @@ void auth_free(struct auth *a);
 int auth_authenticate(struct api_req *req);
 
 /**
+ * auth_forget(a, hash):
+ * Drop token hash ${hash} from the cache of recently checked tokens (at
+ * logout).  A token is otherwise re-checked against the catalog at most
+ * AUTH_CACHE_SECS after its last check, so that a session revoked by
+ * another process (account disabled by the operator, logout through
+ * another daemon) stops working within that time.
+ */
+void auth_forget(struct auth *a, const uint8_t *hash);
+
+/**
  * auth_throttled(a, key, now, retry):
  * Nonzero if ${key} (an account id or "addr:<address>") has reached its
  * failure limit in the current window; set ${*retry} to the seconds left.

@@ -8,7 +8,12 @@
  */
 
 /* Connections (libmicrohttpd options). */
-#define HTTPD_THREADS_DEFAULT 2            /* thread pool size */
+/*
+ * Handlers block on storage (an fsync per durable write, SQLite locks), so
+ * the pool is larger than the CPU count: a thread waiting on the disk must
+ * not leave the CPUs idle.
+ */
+#define HTTPD_THREADS_DEFAULT 16           /* thread pool size */
 #define HTTPD_THREADS_MAX 64
 #define HTTPD_CONNECTIONS_MAX 1024          /* all clients together */
 #define HTTPD_CONNECTIONS_PER_IP_MAX 64     /* one client address */
@@ -44,6 +49,8 @@
 #define AUTH_THROTTLE_ACCOUNT_FAILS 5       /* per account and window */
 #define AUTH_THROTTLE_ADDR_FAILS 20         /* per client address */
 #define AUTH_THROTTLE_SLOTS 4096            /* tracked accounts+addresses */
+#define AUTH_CACHE_SLOTS 4096               /* recently checked tokens */
+#define AUTH_CACHE_SECS 1                   /* trust a checked token this long */
 
 /* Share links. */
 #define LINK_EXPIRES_SECS_DEFAULT 604800

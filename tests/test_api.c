@@ -152,6 +152,42 @@ test_api_register_login_logout(void **state)
     assert_int_equal(api_status(&D, "GET", "/v1/me", "short", NULL), 401);
 }
 
+static void
+test_api_disabled_account_token_stops(void **state)
+{
+    struct api_user u;
+    char out[256];
+    long st = 0;
+    int i;
+
+    (void)state;
+    assert_int_equal(api_user_person(&D, &u), 0);
+    assert_int_equal(api_status(&D, "GET", "/v1/me", u.token, NULL), 200);
+    assert_int_equal(api_daemon_cli(&D, out, sizeof(out), "account",
+        "disable", u.id, (char *)NULL), 0);
+    /* Within the one-second token cache, then refused for good. */
+    for (i = 0; i < 30; i++) {
+        st = api_status(&D, "GET", "/v1/me", u.token, NULL);
+        if (st == 401) {
+            break;
+        }
+        usleep(100 * 1000);
+    }
+    assert_int_equal(st, 401);
+    assert_true(i <= 15);
+    assert_int_equal(api_user_login(&D, &u), 401);
+    {
+        static char all[65536];
+        char *line;
+
+        assert_int_equal(api_daemon_cli(&D, all, sizeof(all), "account",
+            "list", (char *)NULL), 0);
+        assert_non_null(line = strstr(all, u.id));
+        line[strcspn(line, "\n")] = '\0';
+        assert_non_null(strstr(line, "disabled"));
+    }
+}
+
 /* Request a challenge for ${u}; fill the message to sign. */
 static void
 challenge(struct api_user *u, char *ch, size_t chlen, char *msg,
@@ -908,6 +944,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_api_health_info_and_unknown_routes),
         cmocka_unit_test(test_api_register_login_logout),
+        cmocka_unit_test(test_api_disabled_account_token_stops),
         cmocka_unit_test(test_api_login_rejects_replay_and_bad_signature),
         cmocka_unit_test(test_api_login_throttles_after_failures),
         cmocka_unit_test(test_api_blob_put_checks_digest_size_and_id),
