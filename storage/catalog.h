@@ -20,6 +20,10 @@
  * and revocations write a tombstone object first.  maint_reindex()
  * (maint.h) rebuilds the index from those objects alone.
  *
+ * Text.  Every text field (names, vault addresses, classes, signatures,
+ * idempotency keys, setting values, audit fields) must be UTF-8 without NUL
+ * bytes: record objects are JSON, and invalid text gives STORAGE_EINVAL.
+ *
  * Identifiers.  Accounts, documents and share links are named by 16 random
  * bytes written as 32 lowercase hex digits (CATALOG_ID_LEN).  Time is
  * int64_t seconds since the Unix epoch.  Token, session and challenge values
