@@ -42,6 +42,8 @@ int cmd_unshare(int argc, char **argv);
 int cmd_link(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 int cmd_push(int argc, char **argv);
 int cmd_employers(int argc, char **argv);
 int cmd_receipts(int argc, char **argv);
