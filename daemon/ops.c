@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "storage/maint.h"
 #include "storage/storage.h"
@@ -49,6 +50,7 @@ int
 ops_main(int argc, char **argv)
 {
     struct maint_report rep;
+    struct stat st;
     const char *cmd, *data = NULL;
     int64_t grace = MAINT_GC_GRACE_DEFAULT;
     int quarantine = 0, apply = 0;
@@ -79,6 +81,12 @@ ops_main(int argc, char **argv)
     }
     if (data == NULL || data[0] == '\0') {
         return (usage());
+    }
+    /* Never create a store by mistyping its path. */
+    if (stat(data, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "coffred %s: %s: not a data directory\n", cmd,
+            data);
+        return (OPS_EXIT_PROBLEM);
     }
     if (strcmp(cmd, "reindex") == 0) {
         rc = maint_reindex(data, stdout, &rep);

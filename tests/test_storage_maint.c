@@ -315,6 +315,7 @@ test_ops_main_commands_and_usage(void **state)
     assert_int_equal(ops("scrub", NULL), 2);
     assert_int_equal(ops("frobnicate", "--data", d, NULL), 2);
     assert_int_equal(ops("reindex", "--data", NULL), 2);
+    assert_int_equal(ops("scrub", "--data", "/nonexistent/coffre", NULL), 1);
     assert_int_equal(ops_main(0, NULL), 2);
 }
 
