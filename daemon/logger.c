@@ -13,16 +13,30 @@
 #define LINE_MAX_BYTES 2048
 #define BUF_BYTES 16384            /* request lines gathered per write */
 
+/*
+ * Request lines are gathered per thread, so that threads never wait on
+ * each other to log; a full buffer is written with one write(2) of whole
+ * lines (O_APPEND: blocks from several threads never interleave).  The
+ * descriptor is read under ${fdlock} so that a reopen never swaps it under
+ * a writer.
+ */
+struct tbuf {
+    pthread_mutex_t m;
+    size_t len;
+    struct tbuf *next;
+    char b[BUF_BYTES];
+};
+
 static pthread_mutex_t mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_rwlock_t fdlock = PTHREAD_RWLOCK_INITIALIZER;
 static int logfd = STDERR_FILENO;
-static char buf[BUF_BYTES];        /* pending request lines (locked) */
-static size_t buflen;
+static struct tbuf *tbufs;         /* every thread's buffer (mtx) */
+static _Thread_local struct tbuf *mine;
 static char *logpath;
 static int loglevel = LOGGER_INFO;
 
 static const char *const levels[] = { "err", "warn", "info", "debug" };
 
-static void write_all(const char *, size_t);
 
 /* Open ${path} for appending; return the descriptor or -1. */
 static int
@@ -65,12 +79,11 @@ logger_reopen(void)
     if ((fd = open_log(logpath)) < 0) {
         return (-1);
     }
-    pthread_mutex_lock(&mtx);
-    write_all(buf, buflen);
-    buflen = 0;
+    logger_flush();
+    pthread_rwlock_wrlock(&fdlock);
     old = logfd;
     logfd = fd;
-    pthread_mutex_unlock(&mtx);
+    pthread_rwlock_unlock(&fdlock);
     close(old);
     return (0);
 }
@@ -78,8 +91,18 @@ logger_reopen(void)
 void
 logger_close(void)
 {
+    struct tbuf *t;
 
+    /* Called once no other thread logs any more. */
     logger_flush();
+    pthread_mutex_lock(&mtx);
+    while ((t = tbufs) != NULL) {
+        tbufs = t->next;
+        pthread_mutex_destroy(&t->m);
+        free(t);
+    }
+    mine = NULL;
+    pthread_mutex_unlock(&mtx);
     if (logpath != NULL) {
         close(logfd);
         logfd = STDERR_FILENO;
@@ -95,7 +118,7 @@ logger_enabled(int level)
     return (level <= loglevel);
 }
 
-/* Write ${len} bytes of ${p} to the log; called locked. */
+/* Write ${len} bytes of ${p} to the log; called with fdlock held. */
 static void
 write_all(const char *p, size_t len)
 {
@@ -114,43 +137,85 @@ write_all(const char *p, size_t len)
     }
 }
 
+/* Write and empty ${t}; called with ${t}->m held. */
+static void
+tbuf_drain(struct tbuf *t)
+{
+
+    if (t->len > 0) {
+        pthread_rwlock_rdlock(&fdlock);
+        write_all(t->b, t->len);
+        pthread_rwlock_unlock(&fdlock);
+        t->len = 0;
+    }
+}
+
+/* This thread's buffer, created on first use; NULL if out of memory. */
+static struct tbuf *
+tbuf_mine(void)
+{
+    struct tbuf *t;
+
+    if (mine != NULL) {
+        return (mine);
+    }
+    if ((t = malloc(sizeof(*t))) == NULL) {
+        return (NULL);
+    }
+    if (pthread_mutex_init(&t->m, NULL) != 0) {
+        free(t);
+        return (NULL);
+    }
+    t->len = 0;
+    pthread_mutex_lock(&mtx);
+    t->next = tbufs;
+    tbufs = t;
+    pthread_mutex_unlock(&mtx);
+    mine = t;
+    return (t);
+}
+
 /*
- * Log one complete line (adding the newline).  Request lines (${buffered})
- * are gathered and written in blocks; the main loop flushes them every
- * second (logger_flush).  Other messages are written at once, after the
- * pending lines so that the order is kept.
+ * Log one complete line (adding the newline).  Request lines
+ * (${buffered}) go to this thread's buffer, written when nearly full or by
+ * logger_flush() (every second, from the main loop).  Other messages are
+ * written at once.
  */
 static void
 emit(char *line, size_t len, int buffered)
 {
+    struct tbuf *t;
 
     if (len >= LINE_MAX_BYTES) {
         len = LINE_MAX_BYTES - 1;
     }
     line[len++] = '\n';
-    pthread_mutex_lock(&mtx);
-    if (buffered && buflen + len <= sizeof(buf)) {
-        memcpy(buf + buflen, line, len);
-        buflen += len;
-        if (buflen > sizeof(buf) - LINE_MAX_BYTES) {
-            write_all(buf, buflen);
-            buflen = 0;
+    if (buffered && (t = tbuf_mine()) != NULL) {
+        pthread_mutex_lock(&t->m);
+        memcpy(t->b + t->len, line, len);
+        t->len += len;
+        if (t->len > sizeof(t->b) - LINE_MAX_BYTES) {
+            tbuf_drain(t);
         }
-    } else {
-        write_all(buf, buflen);
-        buflen = 0;
-        write_all(line, len);
+        pthread_mutex_unlock(&t->m);
+        return;
     }
-    pthread_mutex_unlock(&mtx);
+    pthread_rwlock_rdlock(&fdlock);
+    write_all(line, len);
+    pthread_rwlock_unlock(&fdlock);
 }
 
 void
 logger_flush(void)
 {
+    struct tbuf *t;
 
     pthread_mutex_lock(&mtx);
-    write_all(buf, buflen);
-    buflen = 0;
+    for (t = tbufs; t != NULL; t = t->next) {
+        pthread_mutex_lock(&t->m);
+        tbuf_drain(t);
+        pthread_mutex_unlock(&t->m);
+    }
     pthread_mutex_unlock(&mtx);
 }
 

@@ -5,9 +5,11 @@
 
 /*
  * The daemon's log: one line per event, `key=value` fields, written to
- * stderr or an O_APPEND file under one lock so that lines from several
- * threads never interleave.  Request lines are gathered into blocks of up
- * to 16 KiB (flushed at least every second); other messages go at once.  SIGHUP makes main() call logger_reopen() so
+ * stderr or an O_APPEND file in whole lines, so that lines from several
+ * threads never interleave.  Request lines are gathered per thread into
+ * blocks of up to 16 KiB (flushed at least every second, so lines of
+ * different threads may appear up to a second out of order; each carries
+ * its time); other messages go at once.  SIGHUP makes main() call logger_reopen() so
  * that log rotation works.  Lines never carry tokens, keys or bodies.
  */
 
