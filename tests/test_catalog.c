@@ -1029,6 +1029,74 @@ test_catalog_group_commit_concurrent_deposits(void **state)
     assert_true(f->cat->batches <= f->cat->ops);
 }
 
+struct reader_arg {
+    struct fx *f;
+    volatile int *stop;
+    int rc;
+    int rounds;
+};
+
+static void *
+reader_thread(void *arg)
+{
+    struct reader_arg *a = arg;
+    struct catalog_doc_query q;
+    struct catalog_document_list l;
+    struct catalog_account acct;
+    uint64_t seq;
+    uint8_t head[DIGEST_BYTES];
+
+    memset(&q, 0, sizeof(q));
+    q.vault = a->f->person.id;
+    q.limit = 50;
+    while (!*a->stop && a->rc == 0) {
+        if ((a->rc = catalog_document_list(a->f->cat, &q, &l)) != 0) {
+            break;
+        }
+        catalog_document_list_free(&l);
+        if ((a->rc = catalog_account_get(a->f->cat, a->f->person.id,
+            &acct)) != 0 ||
+            (a->rc = catalog_audit_head(a->f->cat, a->f->person.id, &seq,
+            head)) != 0) {
+            break;
+        }
+        a->rounds++;
+    }
+    return (NULL);
+}
+
+static void
+test_catalog_readers_run_beside_writers(void **state)
+{
+    struct fx *f = *state;
+    struct dep_arg w[4];
+    struct reader_arg r[4];
+    pthread_t tw[4], tr[4];
+    volatile int stop = 0;
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        r[i] = (struct reader_arg){f, &stop, 0, 0};
+        assert_int_equal(pthread_create(&tr[i], NULL, reader_thread, &r[i]),
+            0);
+    }
+    for (i = 0; i < 4; i++) {
+        w[i] = (struct dep_arg){f, 100 + i * 10, 10, -100};
+        assert_int_equal(pthread_create(&tw[i], NULL, deposit_thread, &w[i]),
+            0);
+    }
+    for (i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(tw[i], NULL), 0);
+        assert_int_equal(w[i].rc, 0);
+    }
+    stop = 1;
+    for (i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(tr[i], NULL), 0);
+        assert_int_equal(r[i].rc, 0);
+        assert_true(r[i].rounds > 0);
+    }
+}
+
 /* Build an index file at schema version ${v} with a little data. */
 static void
 make_version(const char *dir, int v)
@@ -1141,6 +1209,7 @@ main(void)
         T(test_catalog_audit_verify_detects_tampering),
         cmocka_unit_test(test_catalog_audit_entry_hash_matches_spec),
         T(test_catalog_group_commit_concurrent_deposits),
+        T(test_catalog_readers_run_beside_writers),
         cmocka_unit_test(test_catalog_migrates_from_every_version),
         cmocka_unit_test(test_catalog_open_refuses_newer_or_garbage),
     };
