@@ -168,9 +168,8 @@ cmd_share(int argc, char **argv)
     const char *with = NULL, *passfile = NULL, *id;
     uint8_t rcpt[AGE_X25519_BYTES], *fk = NULL;
     struct session *s = NULL;
-    struct keys *k;
-    json_t *rec = NULL, *meta = NULL, *body = NULL, *resp = NULL;
-    char *account = NULL, *hdr = NULL, *meta64 = NULL, *e = NULL, *p = NULL;
+    json_t *rec = NULL, *body = NULL, *resp = NULL;
+    char *account = NULL, *hdr = NULL, *e = NULL, *p = NULL;
     char *path = NULL;
     int rc;
 
@@ -185,8 +184,7 @@ cmd_share(int argc, char **argv)
         goto done;
     }
     rc = EXIT_ERR;
-    if ((fk = secmem_alloc(AGE_FILE_KEY_BYTES)) == NULL ||
-        (k = session_keys(s)) == NULL) {
+    if ((fk = secmem_alloc(AGE_FILE_KEY_BYTES)) == NULL) {
         goto done;
     }
     if ((rc = my_file_key(s, rec, fk)) != EXIT_OK) {
@@ -196,13 +194,11 @@ cmd_share(int argc, char **argv)
     if (doc_header_for(fk, rcpt, &hdr) != 0) {
         goto done;
     }
-    /* The grantee gets the metadata too, re-encrypted to them. */
-    meta = doc_meta_open(json_string_value(json_object_get(rec, "metadata")),
-        k->x25519_sk);
-    if (meta != NULL && doc_meta_seal(meta, rcpt, &meta64) != 0) {
-        goto done;
-    }
-    body = json_pack("{s:s, s:s?}", "header", hdr, "metadata", meta64);
+    /*
+     * Only the header: the server keeps no per-grantee metadata, so the
+     * grantee sees the document's class and size but not its name.
+     */
+    body = json_pack("{s:s}", "header", hdr);
     id = json_string_value(json_object_get(rec, "document"));
     if (body == NULL || id == NULL || (e = http_escape(account)) == NULL ||
         (p = str_concat("/grants/", e)) == NULL ||
@@ -216,12 +212,10 @@ cmd_share(int argc, char **argv)
 done:
     json_decref(resp);
     json_decref(body);
-    json_decref(meta);
     json_decref(rec);
     secmem_free(fk);
     free(account);
     free(hdr);
-    free(meta64);
     free(e);
     free(p);
     free(path);
