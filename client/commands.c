@@ -1,4 +1,5 @@
 #include "client/commands.h"
+#include "client/cmd_activity.h"
 
 #include <stddef.h>
 
@@ -69,7 +70,8 @@ const struct command commands[] = {
     {"init", cmd_init, "make your keys and register your safe",
         "Usage: coffre init --server URL [--work-factor N]\n"
         "                   [--passphrase-file F]\n"
-        "       coffre init --server URL --kind employer --siret N --name NAME\n"
+        "       coffre init --server URL --kind employer --siret N\n"
+        "                   --name NAME\n"
         "       coffre init --server URL --kind service --name NAME\n"
         "\n"
         "Make your key file (as `coffre keygen`) under $COFFRE_HOME (default\n"
@@ -264,5 +266,7 @@ const struct command commands[] = {
         "\n"
         "Example:\n"
         "  coffre import --class payslip bulletins-2019.zip\n"},
+    {"periods", cmd_periods, cmd_periods_summary, cmd_periods_help},
+    {"accrual", cmd_accrual, cmd_accrual_summary, cmd_accrual_help},
     {NULL, NULL, NULL, NULL},
 };
