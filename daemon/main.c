@@ -26,6 +26,7 @@
 
 #include "daemon/api.h"
 #include "daemon/auth.h"
+#include "daemon/cmd_backup.h"
 #include "daemon/config.h"
 #include "daemon/httpd.h"
 #include "daemon/ids.h"
@@ -57,6 +58,8 @@ usage(void)
         "       coffred account list [--data DIR]\n"
         "       coffred account approve|disable ACCOUNT [--data DIR]\n"
         "       coffred routes\n"
+        "       coffred backup -o FILE.tar [--data DIR] [--with-key]\n"
+        "       coffred restore FILE.tar --data DIR\n"
         "       coffred reindex|scrub|gc ...\n");
 }
 
@@ -499,6 +502,9 @@ main(int argc, char **argv)
         exit(cmd_serve(argc - 2, argv + 2));
     } else if (strcmp(argv[1], "account") == 0) {
         exit(cmd_account(argc - 2, argv + 2));
+    } else if (strcmp(argv[1], "backup") == 0 ||
+        strcmp(argv[1], "restore") == 0) {
+        exit(cmd_backup_main(argc - 1, argv + 1));
     } else if (strcmp(argv[1], "routes") == 0) {
         exit(cmd_routes());
     } else if (strcmp(argv[1], "reindex") == 0 ||
