@@ -2,8 +2,8 @@
  * coffred: the coffre daemon and its operator commands.
  *
  *   coffred serve [--listen ADDR:PORT] [--data DIR] [--config FILE]
- *                 [--open-registration] [--log FILE] [--port-file FILE]
- *                 [--threads N]
+ *                 [--open-registration] [--registration MODE] [--log FILE]
+ *                 [--port-file FILE] [--threads N]
  *   coffred account add|list|approve|disable ... [--data DIR]
  *   coffred routes
  *   coffred reindex|scrub|gc ...          (maintenance, daemon/ops.c)
@@ -49,8 +49,10 @@ usage(void)
     fprintf(stderr,
         "usage: coffred serve [--listen ADDR:PORT] [--data DIR] "
         "[--config FILE]\n"
-        "                     [--open-registration] [--log FILE] "
-        "[--port-file FILE] [--threads N]\n"
+        "                     [--open-registration] [--registration "
+        "open|approval|closed]\n"
+        "                     [--log FILE] [--port-file FILE] "
+        "[--threads N]\n"
         "       coffred account add --kind employer|service|person "
         "[--siret S] [--name N]\n"
         "                     --age-recipient age1... --minisign-key RW... "
@@ -187,6 +189,8 @@ serve_args(int argc, char **argv, struct config *cfg)
             key = "port_file";
         } else if (strcmp(o, "--threads") == 0) {
             key = "threads";
+        } else if (strcmp(o, "--registration") == 0) {
+            key = "registration";
         } else if (strcmp(o, "--config") == 0) {
             i++;
             continue;
