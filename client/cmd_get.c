@@ -34,47 +34,23 @@ plain_to_fd(void *cookie, const uint8_t *buf, size_t len)
     return (write_all(*(int *)cookie, buf, len));
 }
 
-int
-cmd_get(int argc, char **argv)
+/*
+ * Fetch one document ${id} into ${out} (NULL: its name, inside ${dir} if
+ * non-NULL, else the current folder).  Return an exit code.
+ */
+static int
+get_one(struct session *s, const struct keys *k, const char *id,
+    const char *out, const char *dir, int force)
 {
-    static const struct option opts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"force", no_argument, NULL, OPT_FORCE},
-        {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *out = NULL, *passfile = NULL;
-    struct session *s = NULL;
-    struct keys *k;
     struct fetchdoc f;
     struct outfile of;
     json_t *rec = NULL, *meta = NULL;
-    char *name = NULL;
-    int c, rc, force = 0, opened = 0;
+    char *name = NULL, *path = NULL;
+    int rc, opened = 0;
 
     memset(&f, 0, sizeof(f));
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o': out = optarg; break;
-        case OPT_FORCE: force = 1; break;
-        case OPT_PASSFILE: passfile = optarg; break;
-        case 'h': return (command_help("get"));
-        default: return (usage_error("get", "bad option"));
-        }
-    }
-    if (argc - optind != 1) {
-        return (usage_error("get", "name one document ID"));
-    }
-    if ((rc = session_open(passfile, 1, &s)) != EXIT_OK) {
+    if ((rc = docs_resolve(s, id, &rec)) != EXIT_OK) {
         return (rc);
-    }
-    if ((k = session_keys(s)) == NULL) {
-        rc = EXIT_AUTH;
-        goto done;
-    }
-    if ((rc = docs_resolve(s, argv[optind], &rec)) != EXIT_OK) {
-        goto done;
     }
     rc = EXIT_ERR;
     meta = doc_meta_open(json_string_value(json_object_get(rec, "metadata")),
@@ -86,7 +62,18 @@ cmd_get(int argc, char **argv)
         if (name == NULL) {
             goto done;
         }
-        out = name;
+        if (dir != NULL) {
+            char *d = str_concat(dir, "/");
+
+            path = (d != NULL) ? str_concat(d, name) : NULL;
+            free(d);
+            if (path == NULL) {
+                goto done;
+            }
+            out = path;
+        } else {
+            out = name;
+        }
     }
     if (outfile_open(&of, out, 0600) != 0) {
         goto done;
@@ -96,15 +83,15 @@ cmd_get(int argc, char **argv)
     /* Stream through every check into the temporary file. */
     f.plain_sink = plain_to_fd;
     f.plain_cookie = &of.fd;
-    f.label = argv[optind];
+    f.label = id;
     if ((rc = fetchdoc_run(s, rec, k->x25519_sk, &f)) != EXIT_OK) {
         if (!f.sig_failed) {
-            warnx_("%s: nothing written", argv[optind]);
+            warnx_("%s: nothing written", id);
             goto done;
         }
         if (!force) {
             warnx_("%s: nothing written (use --force to keep a document "
-                   "whose signature fails)", argv[optind]);
+                   "whose signature fails)", id);
             goto done;
         }
         fprintf(stderr, "coffre: WARNING: %s is written although its "
@@ -117,7 +104,7 @@ cmd_get(int argc, char **argv)
         goto done;
     }
     if (!client_quiet) {
-        fprintf(stderr, "%s: %s (signed by %s: %s)\n", argv[optind], out,
+        fprintf(stderr, "%s: %s (signed by %s: %s)\n", id, out,
             json_string_value(json_object_get(rec, "depositor")), f.trusted);
     }
     rc = EXIT_OK;
@@ -129,8 +116,59 @@ done:
     json_decref(meta);
     json_decref(rec);
     free(name);
-    session_free(s);
+    free(path);
     return (rc);
+}
+
+int
+cmd_get(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"directory", required_argument, NULL, 'd'},
+        {"force", no_argument, NULL, OPT_FORCE},
+        {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *out = NULL, *dir = NULL, *passfile = NULL;
+    struct session *s = NULL;
+    struct keys *k;
+    int c, i, rc, worst = EXIT_OK, force = 0;
+
+    while ((c = getopt_long(argc, argv, "o:d:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'd': dir = optarg; break;
+        case OPT_FORCE: force = 1; break;
+        case OPT_PASSFILE: passfile = optarg; break;
+        case 'h': return (command_help("get"));
+        default: return (usage_error("get", "bad option"));
+        }
+    }
+    if (optind == argc) {
+        return (usage_error("get", "name at least one document ID"));
+    }
+    if (out != NULL && (argc - optind != 1 || dir != NULL)) {
+        return (usage_error("get", "-o names one output: use -d DIR for "
+                                   "several documents"));
+    }
+    if ((rc = session_open(passfile, 1, &s)) != EXIT_OK) {
+        return (rc);
+    }
+    if ((k = session_keys(s)) == NULL) {
+        session_free(s);
+        return (EXIT_AUTH);
+    }
+    /* One login and one key file opening for any number of documents. */
+    for (i = optind; i < argc; i++) {
+        rc = get_one(s, k, argv[i], out, dir, force);
+        if (rc != EXIT_OK && (worst == EXIT_OK || rc == EXIT_INTEGRITY)) {
+            worst = rc;
+        }
+    }
+    session_free(s);
+    return (worst);
 }
 
 int

@@ -124,14 +124,19 @@ const struct command commands[] = {
         "List your documents, decrypting their names locally: id, date,\n"
         "class, size, whether the author's signature of the metadata checks\n"
         "(ok/bad), name, and who deposited it when not you.\n"},
-    {"get", cmd_get, "download, check and decrypt a document",
+    {"get", cmd_get, "download, check and decrypt documents",
         "Usage: coffre get ID [-o PATH] [--force]\n"
+        "       coffre get ID... [-d DIR] [--force]\n"
         "\n"
         "Download document ID (or a unique prefix of it), check that the\n"
         "blob matches its id, decrypt it, verify its author's signature, and\n"
-        "only then move it into place (PATH, or its original name in the\n"
-        "current folder).  Any failure writes nothing and exits 5; --force\n"
-        "keeps a document whose signature fails, with a loud warning.\n"},
+        "only then move it into place (PATH, or its original name in DIR or\n"
+        "the current folder).  Any failure writes nothing and exits 5;\n"
+        "--force keeps a document whose signature fails, with a loud\n"
+        "warning.  Several IDs are fetched with one login.\n"
+        "\n"
+        "Example:\n"
+        "  coffre get 3f2a -o bulletin-2026-10.pdf\n"},
     {"rm", cmd_rm, "delete documents",
         "Usage: coffre rm ID...\n"
         "\n"
