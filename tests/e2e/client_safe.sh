@@ -92,6 +92,27 @@ check "alter an audit entry in the index" sqlite3 "$T/data/index.sqlite" \
     "UPDATE audit SET detail = detail || 'x' WHERE seq = 3"
 check "audit --verify fails after the change (exit 5)" code 5 alice audit --verify
 
+# passwd: the new passphrase opens the key file, the old one no longer;
+# the recovery kit opens with the recovery code alone
+echo "nouvelle phrase" >newpass
+check "passwd" alice passwd --new-passphrase-file newpass
+check "old passphrase refused (exit 3)" code 3 alice get "$id64" -o p1.out
+check "new passphrase works" sh -c '
+    COFFRE_PASSPHRASE="nouvelle phrase" COFFRE_HOME="$1" "$C" whoami' _ "$A"
+# keep using the new one from here on for alice
+alice() { COFFRE_PASSPHRASE="nouvelle phrase" COFFRE_HOME="$A" "$C" "$@"; }
+sed -n 's/^    \([0-9A-Z]\{5\}-[0-9A-Z-]*\)$/\1/p' "$A.init" >recovery.code
+check "recovery code printed" test -s recovery.code
+arcpt=$(COFFRE_PASSPHRASE="nouvelle phrase" alice whoami | sed -n 's/^age_recipient *//p')
+check "whoami shows the age recipient" test -n "$arcpt"
+echo "to alice" >r.txt
+check "recovery kit opens with the recovery code alone" sh -c '
+    "$C" encrypt -r "$2" -o r.age r.txt &&
+    env -u COFFRE_PASSPHRASE "$C" decrypt -i "$1/recovery.key" \
+        --passphrase-file recovery.code -o r.plain r.age &&
+    cmp -s r.plain r.txt' _ "$A" "$arcpt"
+export COFFRE_PASSPHRASE="une phrase de passe"
+
 # expiry: the shortest a link may live is 60 s
 elink=$(alice link "$id64" --expires 60s --uses 5)
 check "fresh link works" sh -c '"$C" fetch "$1" -o e1 && cmp -s e1 f65536' _ "$elink"
