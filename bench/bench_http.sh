@@ -47,17 +47,29 @@ sleep 0.3
 set -- $("$build/bench/http_load" setup "http://127.0.0.1:$dport")
 token=$1; doc=$2
 
-# wrk URL [HEADER]: print "req/s p50 p99 non2xx"
+# CPU time (clock ticks) used so far by process $1.
+cpu_ticks() {
+    awk '{print $14 + $15}' "/proc/$1/stat"
+}
+
+# wrk PID URL [HEADER]: print "req/s p50 p99 non2xx cpu-us/req", the last
+# being the server's own CPU time per request (steadier than req/s on a
+# shared machine).
 run_wrk() {
-    url=$1; shift
+    pid=$1; url=$2; shift 2
+    t0=$(cpu_ticks "$pid")
     if [ $# -gt 0 ]; then
         out=$(wrk -t2 -c32 -d"${secs}s" --latency -H "$1" "$url")
     else
         out=$(wrk -t2 -c32 -d"${secs}s" --latency "$url")
     fi
-    echo "$out" | awk '/^Requests\/sec/ {r=$2} $1 == "50%" {p50=$2}
+    t1=$(cpu_ticks "$pid")
+    echo "$out" | awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" '
+        /^Requests\/sec/ {r=$2} $1 == "50%" {p50=$2}
         $1 == "99%" {p99=$2} /Non-2xx/ {bad=$NF}
-        END {printf "%s %s %s %s\n", r, p50, p99, bad == "" ? 0 : bad}'
+        / requests in / {n=$1}
+        END {printf "%s %s %s %s %.1f\n", r, p50, p99,
+            bad == "" ? 0 : bad, n ? t * 1e6 / hz / n : 0}'
 }
 
 # The machine is shared and noisy: three interleaved rounds, median kept.
@@ -67,9 +79,10 @@ echo "== HTTP benchmark: $(nproc) CPUs, server threads $threads," \
 : >"$tmp/res"
 r=1
 while [ $r -le "$rounds" ]; do
-    echo "bare $(run_wrk "http://127.0.0.1:$bport/")" >>"$tmp/res"
-    echo "health $(run_wrk "http://127.0.0.1:$dport/v1/health")" >>"$tmp/res"
-    echo "get $(run_wrk "http://127.0.0.1:$dport/v1/documents/$doc" \
+    echo "bare $(run_wrk "$bpid" "http://127.0.0.1:$bport/")" >>"$tmp/res"
+    echo "health $(run_wrk "$dpid" "http://127.0.0.1:$dport/v1/health")" \
+        >>"$tmp/res"
+    echo "get $(run_wrk "$dpid" "http://127.0.0.1:$dport/v1/documents/$doc" \
         "Authorization: Bearer $token")" >>"$tmp/res"
     r=$((r + 1))
 done
@@ -80,8 +93,10 @@ median() {
 }
 for l in bare health get; do
     set -- $(median $l)
-    printf "%-8s median %10s req/s  p50 %-8s p99 %-8s non-2xx %s\n" \
+    printf "%-8s median %10s req/s  p50 %-8s p99 %-8s non-2xx %s" \
         "$1" "$2" "$3" "$4" "$5"
+    printf "  server CPU %s us/req\n" "$(grep "^$l " "$tmp/res" |
+        awk '{print $6}' | sort -g | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}')"
 done
 bare=$(median bare | awk '{print $2}')
 health=$(median health | awk '{print $2}')
@@ -103,4 +118,13 @@ def line(name, a, b, target):
 line("health / bare", health, bare, 80)
 line("document GET / bare", get, bare, 50)
 line("deposits (32 conn) / raw write (8 writers)", dep, raw, 50)
+PY
+cb=$(grep "^bare " "$tmp/res" | awk '{print $6}' | sort -g | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}')
+ch=$(grep "^health " "$tmp/res" | awk '{print $6}' | sort -g | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}')
+cg=$(grep "^get " "$tmp/res" | awk '{print $6}' | sort -g | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}')
+python3 - "$cb" "$ch" "$cg" <<'PY'
+import sys
+b, h, g = (float(x) for x in sys.argv[1:])
+print("by server CPU per request: health %.0f %% of bare's efficiency, "
+      "document GET %.0f %%" % (100 * b / h if h else 0, 100 * b / g if g else 0))
 PY

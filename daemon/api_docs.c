@@ -460,6 +460,18 @@ api_doc_list(struct api_req *req)
         (qv[4] != NULL && strlen(qv[4]) >= CATALOG_CURSOR_BUFLEN)) {
         return (api_reply_error(req, 400, "bad_query", "bad query value"));
     }
+    if (qv[0] != NULL) {
+        size_t i;
+
+        for (i = 0; doc_classes[i] != NULL; i++) {
+            if (strcmp(doc_classes[i], qv[0]) == 0) {
+                break;
+            }
+        }
+        if (doc_classes[i] == NULL) {
+            return (api_reply_error(req, 400, "bad_query", "unknown class"));
+        }
+    }
     q.cursor = qv[4];
     q.limit = (size_t)limit;
     if ((r = catalog_document_list(req->app->cat, &q, &list)) != 0) {

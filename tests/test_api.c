@@ -619,6 +619,9 @@ test_api_list_get_delete(void **state)
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "\"documents\":[]"));
     api_resp_free(&r);
+    snprintf(path, sizeof(path), "/v1/vaults/%s/documents?class=junk",
+        u.vault);
+    assert_int_equal(api_status(&D, "GET", path, u.token, NULL), 400);
     snprintf(path, sizeof(path), "/v1/vaults/%s/documents?limit=0", u.vault);
     assert_int_equal(api_status(&D, "GET", path, u.token, NULL), 400);
     snprintf(path, sizeof(path), "/v1/vaults/%s/documents?bogus=1", u.vault);
