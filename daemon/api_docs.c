@@ -461,8 +461,6 @@ api_doc_list(struct api_req *req)
         return (api_reply_error(req, 400, "bad_query", "bad query value"));
     }
     if (qv[0] != NULL) {
-        size_t i;
-
         for (i = 0; doc_classes[i] != NULL; i++) {
             if (strcmp(doc_classes[i], qv[0]) == 0) {
                 break;
