@@ -37,6 +37,7 @@ struct fsstore {
      * each directory fsyncs its parent once.
      */
     pthread_mutex_t lock;
+    int scanned;                /* fs_mark_existing() has run */
     uint8_t durable1[256 / 8];
     uint8_t durable2[65536 / 8];
 };
@@ -207,7 +208,6 @@ blobstore_fs_new(const char *datadir, const char *ns, struct blobstore **out)
         goto err;
     }
     fs_close(nsfd);
-    fs_mark_existing(s);
 
     /* Success! */
     *out = &s->base;
@@ -330,6 +330,9 @@ fs_put_commit(void *bp)
     }
     i1 = p->id[0];
     i2 = (size_t)p->id[0] << 8 | p->id[1];
+    if (!fs_bit_get(p->s, p->s->durable2, i2)) {
+        fs_mark_existing(p->s);
+    }
     fs_path(p->id, path);
     path[2] = '\0';
     if ((rc = fs_mkdir_open(p->s->rootfd, path,
@@ -603,7 +606,9 @@ fs_iterate(struct blobstore *bs, blobstore_iter_fn fn, void *cookie)
  * Flush the whole filesystem once (syncfs), after which every fan-out
  * directory that exists now has a durable entry: mark them all, so that
  * puts into existing directories need no parent fsync.  Directories made
- * later are handled by fs_mkdir_open() and the bitmaps.
+ * later are handled by fs_mkdir_open() and the bitmaps.  Run lazily, by the
+ * first put that meets a directory not known durable, so that processes
+ * that only read or scrub never pay for it.
  */
 static void
 fs_mark_existing(struct fsstore *s)
@@ -612,6 +617,13 @@ fs_mark_existing(struct fsstore *s)
     DIR *dir1, *dir2;
     unsigned v1, v2;
 
+    pthread_mutex_lock(&s->lock);
+    if (s->scanned) {
+        pthread_mutex_unlock(&s->lock);
+        return;
+    }
+    s->scanned = 1;
+    pthread_mutex_unlock(&s->lock);
     if (syncfs(s->rootfd) != 0) {
         return;     /* then every directory gets its own fsync */
     }
@@ -623,15 +635,14 @@ fs_mark_existing(struct fsstore *s)
             sscanf(d1e->d_name, "%2x", &v1) != 1) {
             continue;
         }
-        s->durable1[v1 / 8] |= (uint8_t)(1u << (v1 % 8));
+        fs_bit_set(s, s->durable1, v1);
         if ((dir2 = fs_opendir(dirfd(dir1), d1e->d_name)) == NULL) {
             continue;
         }
         while ((d2e = readdir(dir2)) != NULL) {
             if (fs_is_hex(d2e->d_name, 2) &&
                 sscanf(d2e->d_name, "%2x", &v2) == 1) {
-                v2 |= v1 << 8;
-                s->durable2[v2 / 8] |= (uint8_t)(1u << (v2 % 8));
+                fs_bit_set(s, s->durable2, (size_t)(v1 << 8 | v2));
             }
         }
         (void)closedir(dir2);
