@@ -201,7 +201,8 @@ age_decrypt(const struct age_identity *ids, size_t n, age_read_fn rd,
         rc = AGE_ENOMEM;
         goto err2;
     }
-    if ((rc = age_stream_update(s, buf + used, have - used, wr, wcookie)) != 0) {
+    if ((rc = age_stream_update(s, buf + used, have - used, wr,
+        wcookie)) != 0) {
         goto err3;
     }
     for (;;) {

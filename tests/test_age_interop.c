@@ -477,7 +477,8 @@ test_age_interop_key_file_opened_by_age(void **state)
     write_file(doc, b.out, b.outlen);
     free(b.out);
     {
-        const char *argv[] = { c->age, "-d", "-i", kf, "-o", docout, doc, NULL };
+        const char *argv[] = { c->age, "-d", "-i", kf, "-o", docout, doc,
+            NULL };
 
         assert_int_equal(run_pty(argv, 1), 0);
     }

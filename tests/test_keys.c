@@ -416,8 +416,8 @@ test_keys_identities_parse(void **state)
     assert_int_equal(keys_identities_parse((uint8_t *)text, strlen(text),
         ids, 3, &n), -1);
     assert_int_equal(n, 0);
-    assert_int_equal(keys_identities_parse((const uint8_t *)"# only\n\n", 8, ids,
-        3, &n), -1);
+    assert_int_equal(keys_identities_parse((const uint8_t *)"# only\n\n", 8,
+        ids, 3, &n), -1);
     snprintf(text, sizeof(text), "%s\nage1zvkyg2lqzraa2lnjvqej32nkuu0ues2s"
         "82hzrye869xeexvn73equnujwj\n", k1);
     assert_int_equal(keys_identities_parse((uint8_t *)text, strlen(text),
