@@ -17,8 +17,8 @@ test_bech32_decode_bip173_valid(void **state)
     static const char *ok[] = {
         "A12UEL5L",
         "a12uel5l",
-        "an83characterlonghumanreadablepartthatcontainsthenumber1andthe"
-        "excludedcharactersbio1tt5tgs",
+        ("an83characterlonghumanreadablepartthatcontainsthenumber1andthe"
+        "excludedcharactersbio1tt5tgs"),
         "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw",
         "split1checkupstagehandshakeupstreamerranterredcaperred2y9e3w",
         "?1ezyfcl",
@@ -45,10 +45,10 @@ test_bech32_decode_rejects_invalid(void **state)
 {
     static const char *bad[] = {
         " 1nwldj5",             /* space in the HRP */
-        "\x7f" "1axkwrx",       /* DEL in the HRP */
-        "\x80" "1eym55h",       /* beyond ASCII */
-        "an84characterslonghumanreadablepartthatcontainsthenumber1andthe"
-        "excludedcharactersbio1569pvx",
+        ("\x7f" "1axkwrx"),     /* DEL in the HRP */
+        ("\x80" "1eym55h"),     /* beyond ASCII */
+        ("an84characterslonghumanreadablepartthatcontainsthenumber1andthe"
+        "excludedcharactersbio1569pvx"),
         "pzry9x0s0muk",         /* no separator */
         "1pzry9x0s0muk",        /* empty HRP */
         "x1b4n0q5v",            /* 'b' is not a data character */
@@ -141,7 +141,7 @@ test_b64_decode_rejects_noncanonical(void **state)
 {
     static const char *bad[] = {
         "AA==", "AAA=", "A", "AAAAA", "AB", "AAB", "AA A", " AAA", "AAA\n",
-        "AA-_", "AA.A", "\xc3\xa9" "AA",
+        "AA-_", "AA.A", ("\xc3\xa9" "AA"),
     };
     uint8_t out[16];
     size_t i, n;
