@@ -162,6 +162,16 @@ age_read_header(age_read_fn rd, void *rcookie, uint8_t *buf,
             return (AGE_EIO);
         }
         *have += got;
+
+        /*
+         * A header ends, and a line is judged, only at a LF: parse again
+         * only when one arrived (or while the version line is short, or
+         * at the end), so tiny reads do not make this quadratic.
+         */
+        if (got > 0 && *have - got >= 32 &&
+            memchr(buf + *have - got, '\n', got) == NULL) {
+            continue;
+        }
         rc = age_header_parse(buf, *have, hdr, used);
         if (rc != AGE_EAGAIN) {
             return (rc);

@@ -497,6 +497,45 @@ test_age_decrypt_rejects_reordered_chunks(void **state)
     free(in);
 }
 
+/* A reader that returns a few bytes at a time: same result. */
+static void
+test_age_decrypt_small_reads(void **state)
+{
+    struct age_identity id;
+    struct age_recipient r;
+    struct tbuf ct, pt;
+    uint8_t in[70000];
+    size_t steps[] = { 1, 7, 64, 65 };
+    size_t i;
+
+    (void)state;
+    new_x25519(&id, &r);
+    randombytes_buf(in, sizeof(in));
+    enc(&r, 1, in, sizeof(in), &ct);
+    for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        struct tsrc src = { ct.p, ct.len, 0, steps[i], 0 };
+
+        memset(&pt, 0, sizeof(pt));
+        assert_int_equal(age_decrypt(&id, 1, tsrc_read, &src, tbuf_write,
+            &pt), 0);
+        assert_int_equal(pt.len, sizeof(in));
+        assert_memory_equal(pt.p, in, sizeof(in));
+        free(pt.p);
+    }
+
+    /* And a non-age input is told apart after its first bytes. */
+    {
+        struct tsrc src = { (const uint8_t *)"PK\3\4 not age", 14, 0, 1,
+            0 };
+
+        memset(&pt, 0, sizeof(pt));
+        assert_int_equal(age_decrypt(&id, 1, tsrc_read, &src, tbuf_write,
+            &pt), AGE_EFORMAT);
+        free(pt.p);
+    }
+    free(ct.p);
+}
+
 /* Another identity: AGE_ENOKEY, and no output. */
 static void
 test_age_decrypt_wrong_key_enokey(void **state)
@@ -1271,6 +1310,7 @@ main(void)
         cmocka_unit_test(test_age_decrypt_rejects_header_bit_flips),
         cmocka_unit_test(test_age_decrypt_rejects_payload_bit_flips),
         cmocka_unit_test(test_age_decrypt_rejects_reordered_chunks),
+        cmocka_unit_test(test_age_decrypt_small_reads),
         cmocka_unit_test(test_age_decrypt_wrong_key_enokey),
         cmocka_unit_test(test_age_header_unwrap_mac_mismatch),
         cmocka_unit_test(test_age_header_parse_rejects_malformed),
