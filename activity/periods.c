@@ -239,6 +239,7 @@ periods_free(struct periods_set *set)
     free(set->months);
     free(set->absences);
     free(set->conflicts);
+    free(set->slots);
     free(set);
 }
 
@@ -277,19 +278,112 @@ same_person(const char *a, const char *b)
     return (a[0] == '\0' || b[0] == '\0' || strcmp(a, b) == 0);
 }
 
-/* Find the record of a contract-month, or -1. */
+/* FNV-1a over the key of a contract-month and its NIR ("" if unknown). */
+static size_t
+key_hash(const char *siret, int32_t start, int year, int month,
+    const char *nir)
+{
+    uint64_t h = 14695981039346656037ULL;
+    int32_t k[3] = { start, year, month };
+    const unsigned char *p;
+    size_t i;
+
+    for (p = (const unsigned char *)siret; *p != '\0'; p++) {
+        h = (h ^ *p) * 1099511628211ULL;
+    }
+    h = (h ^ '/') * 1099511628211ULL;
+    for (p = (const unsigned char *)nir; *p != '\0'; p++) {
+        h = (h ^ *p) * 1099511628211ULL;
+    }
+    p = (const unsigned char *)k;
+    for (i = 0; i < sizeof(k); i++) {
+        h = (h ^ p[i]) * 1099511628211ULL;
+    }
+    return ((size_t)h);
+}
+
+/* Put month ${i} in the index (which has room). */
+static void
+index_put(struct periods_set *set, size_t i)
+{
+    const struct periods_month *m = &set->months[i];
+    size_t h = key_hash(m->siret, m->contract_start, m->year, m->month,
+        m->nir);
+
+    for (h &= set->nslots - 1; set->slots[h] != 0;
+        h = (h + 1) & (set->nslots - 1)) {
+        continue;
+    }
+    set->slots[h] = i + 1;
+}
+
+/* Rebuild the index with room for one more month; 0 or -1. */
+static int
+index_rebuild(struct periods_set *set, size_t want)
+{
+    size_t n = 64, i;
+    size_t *slots;
+
+    while (n < 2 * want) {
+        if (n > SIZE_MAX / 4 / sizeof(*slots)) {
+            return (-1);
+        }
+        n *= 2;
+    }
+    if ((slots = calloc(n, sizeof(*slots))) == NULL) {
+        return (-1);
+    }
+    free(set->slots);
+    set->slots = slots;
+    set->nslots = n;
+    for (i = 0; i < set->nmonths; i++) {
+        index_put(set, i);
+    }
+    return (0);
+}
+
+/* Probe the index for a contract-month stated with exactly ${nir}. */
+static ssize_t
+probe(const struct periods_set *set, const char *siret, int32_t start,
+    int year, int month, const char *nir)
+{
+    size_t h = key_hash(siret, start, year, month, nir) & (set->nslots - 1);
+
+    for (; set->slots[h] != 0; h = (h + 1) & (set->nslots - 1)) {
+        const struct periods_month *m = &set->months[set->slots[h] - 1];
+
+        if (m->year == year && m->month == month &&
+            m->contract_start == start && strcmp(m->siret, siret) == 0 &&
+            strcmp(m->nir, nir) == 0) {
+            return ((ssize_t)(set->slots[h] - 1));
+        }
+    }
+    return (-1);
+}
+
+/* Find the record of a contract-month for the person ${nir} ("" when not
+ * known, which matches any person), or -1. */
 static ssize_t
 find_month(const struct periods_set *set, const char *siret, int32_t start,
     int year, int month, const char *nir)
 {
+    ssize_t k;
     size_t i;
 
+    if (set->nslots == 0) {
+        return (-1);
+    }
+    if (nir[0] != '\0') {
+        if ((k = probe(set, siret, start, year, month, nir)) >= 0) {
+            return (k);
+        }
+        return (probe(set, siret, start, year, month, ""));
+    }
     for (i = set->nmonths; i > 0; i--) {
         const struct periods_month *m = &set->months[i - 1];
 
         if (m->year == year && m->month == month &&
-            m->contract_start == start && strcmp(m->siret, siret) == 0 &&
-            same_person(m->nir, nir)) {
+            m->contract_start == start && strcmp(m->siret, siret) == 0) {
             return ((ssize_t)(i - 1));
         }
     }
@@ -335,6 +429,10 @@ periods_add_month(struct periods_set *set, enum periods_source src,
             sizeof(*set->months))) {
             return (-1);
         }
+        if (2 * (set->nmonths + 1) > set->nslots &&
+            index_rebuild(set, set->nmonths + 1)) {
+            return (-1);
+        }
         k = (ssize_t)set->nmonths++;
         m = &set->months[k];
         memset(m, 0, sizeof(*m));
@@ -342,10 +440,19 @@ periods_add_month(struct periods_set *set, enum periods_source src,
         m->contract_start = contract_start;
         m->year = year;
         m->month = month;
+        memcpy(m->nir, vals->nir, sizeof(m->nir));
+        index_put(set, (size_t)k);
     }
     m = &set->months[k];
-    if (m->nir[0] == '\0') {
+    if (m->nir[0] == '\0' && vals->nir[0] != '\0') {
+        /* The record now has a person: index it under the NIR. */
         memcpy(m->nir, vals->nir, sizeof(m->nir));
+        if (index_rebuild(set, set->nmonths)) {
+            free(set->slots);
+            set->slots = NULL;
+            set->nslots = 0;
+            return (-1);
+        }
     }
     sv = &m->src[src];
     set->finished = 0;
@@ -440,7 +547,18 @@ contract_values(struct periods_set *set, const struct dsn_declaration *d,
     memcpy(v->nir, ind->nir, sizeof(v->nir));
     v->unit = c->unit ? c->unit : PERIODS_UNIT_HOUR;
     v->ref_quota = c->ref_quota;
-    if (v->ref_quota <= 0 && (v->unit == PERIODS_UNIT_HOUR ||
+    if (v->unit != PERIODS_UNIT_HOUR && v->unit != PERIODS_UNIT_DAY &&
+        v->unit != PERIODS_UNIT_FORFAIT_DAYS &&
+        v->unit != PERIODS_UNIT_FORFAIT_HOURS) {
+        /* No working time, or a unit we do not know: counts nothing. */
+        if (v->unit != PERIODS_UNIT_NONE && periods_warn(set, "DSN %s "
+            "%04d-%02d: contract of line %zu has unknown unit %02d; not "
+            "counted", d->siret, d->year, d->month, c->line,
+            v->unit % 100)) {
+            return (-1);
+        }
+        v->unit = PERIODS_UNIT_NONE;
+    } else if (v->ref_quota <= 0 && (v->unit == PERIODS_UNIT_HOUR ||
         v->unit == PERIODS_UNIT_FORFAIT_HOURS)) {
         v->ref_quota = PERIODS_LEGAL_QUOTA;
         v->unit = PERIODS_UNIT_HOUR;
@@ -449,6 +567,17 @@ contract_values(struct periods_set *set, const struct dsn_declaration *d,
             d->month, c->line)) {
             return (-1);
         }
+    } else if (v->ref_quota <= 0) {
+        /* Days without a reference cannot be turned into a ratio. */
+        v->unit = PERIODS_UNIT_NONE;
+        if (periods_warn(set, "DSN %s %04d-%02d: contract of line %zu "
+            "counts days without a reference quota; not counted", d->siret,
+            d->year, d->month, c->line)) {
+            return (-1);
+        }
+    }
+    if (v->ref_quota < 0) {
+        v->ref_quota = 0;
     }
     v->contract_quota = c->contract_quota > 0 ? c->contract_quota : 0;
     v->contract_end = contract_end(c);
@@ -834,6 +963,9 @@ count_month(struct periods_month *m)
 
     m->absence = 0;
     m->counted = 0;
+    if (r <= 0) {
+        return; /* no reference: nothing can be counted */
+    }
     switch (m->v.unit) {
     case PERIODS_UNIT_HOUR:
     case PERIODS_UNIT_DAY:
@@ -908,6 +1040,13 @@ periods_finish(struct periods_set *set)
     }
     set->nmonths = o;
     free(active);
+    if (index_rebuild(set, set->nmonths)) {
+        /* Never leave a stale index behind. */
+        free(set->slots);
+        set->slots = NULL;
+        set->nslots = 0;
+        goto err0;
+    }
     set->finished = 1;
 
     /* Success! */
@@ -920,24 +1059,43 @@ err0:
     return (-1);
 }
 
+/* qsort comparator of NIR pointers. */
+static int
+cmp_nir(const void *a, const void *b)
+{
+
+    return (strcmp(*(const char *const *)a, *(const char *const *)b));
+}
+
 size_t
 periods_count_persons(const struct periods_set *set)
 {
-    size_t i, j, n = 0;
+    const char **nirs;
+    size_t i, k = 0, n = 0;
 
-    for (i = 0; i < set->nmonths; i++) {
-        const char *nir = set->months[i].nir;
-
-        if (nir[0] == '\0') {
-            continue;
-        }
-        for (j = 0; j < i; j++) {
-            if (strcmp(set->months[j].nir, nir) == 0) {
-                break;
+    if ((nirs = malloc((set->nmonths + 1) * sizeof(*nirs))) == NULL) {
+        /* Without memory, count at least "more than one" correctly. */
+        for (i = 1; i < set->nmonths; i++) {
+            if (set->months[i].nir[0] != '\0' &&
+                set->months[0].nir[0] != '\0' &&
+                strcmp(set->months[i].nir, set->months[0].nir) != 0) {
+                return (2);
             }
         }
-        n += (j == i);
+        return (set->nmonths > 0 && set->months[0].nir[0] != '\0');
     }
+    for (i = 0; i < set->nmonths; i++) {
+        if (set->months[i].nir[0] != '\0') {
+            nirs[k++] = set->months[i].nir;
+        }
+    }
+    if (k > 1) {
+        qsort(nirs, k, sizeof(*nirs), cmp_nir);
+    }
+    for (i = 0; i < k; i++) {
+        n += (i == 0 || strcmp(nirs[i], nirs[i - 1]) != 0);
+    }
+    free(nirs);
     return (n);
 }
 

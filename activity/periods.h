@@ -112,6 +112,9 @@ struct periods_set {
     size_t nwarnings, capwarnings;
     unsigned long seq;
     int finished;
+    /* Private: a hash index of the months (slot = month index + 1). */
+    size_t *slots;
+    size_t nslots;
 };
 
 /**

@@ -448,6 +448,39 @@ test_periods_keeps_persons_apart(void **state)
 }
 
 static void
+test_periods_days_without_reference_count_nothing(void **state)
+{
+    struct periods_set *set;
+    char *text;
+
+    (void)state;
+    /* Found by fuzz_dsn: a day contract without 40.012 counted -0.01. */
+    text = strdup("S10.G00.00.006,'P24V01'\nS20.G00.05.001,'01'\n"
+        "S20.G00.05.002,'01'\nS20.G00.05.005,'01012015'\n"
+        "S21.G00.06.001,'732829320'\nS21.G00.11.001,'00074'\n"
+        "S21.G00.30.001,'1800175123456'\nS21.G00.40.001,'01012015'\n"
+        "S21.G00.40.011,'12'\n");
+    assert_non_null(text);
+    assert_non_null(set = periods_new());
+    assert_int_equal(add(set, text), 0);
+    assert_int_equal(periods_finish(set), 0);
+    assert_int_equal(set->nmonths, 1);
+    assert_int_equal(set->months[0].v.unit, PERIODS_UNIT_NONE);
+    assert_int_equal(set->months[0].counted, 0);
+    assert_int_equal(set->nwarnings, 1);
+    periods_free(set);
+    /* An unknown unit is not counted either. */
+    text[strlen(text) - 3] = '3';
+    assert_non_null(set = periods_new());
+    assert_int_equal(add(set, text), 0);
+    assert_int_equal(periods_finish(set), 0);
+    assert_int_equal(set->months[0].counted, 0);
+    assert_non_null(strstr(set->warnings[0], "unknown unit 13"));
+    periods_free(set);
+    free(text);
+}
+
+static void
 test_periods_day_helpers(void **state)
 {
     int32_t d;
@@ -494,6 +527,7 @@ main(void)
         cmocka_unit_test(test_periods_add_document_tells_kinds_apart),
         cmocka_unit_test(test_periods_to_json_lists_months_and_conflicts),
         cmocka_unit_test(test_periods_keeps_persons_apart),
+        cmocka_unit_test(test_periods_days_without_reference_count_nothing),
         cmocka_unit_test(test_periods_day_helpers),
     };
 
