@@ -129,9 +129,9 @@ main(void)
     randombytes_buf(key, sizeof(key));
     printf("STREAM throughput (MiB/s; best and median of %d samples)\n\n",
         SAMPLES);
-    printf("| input | STREAM encrypt best | median | STREAM decrypt best "
-        "| median | raw AEAD best | median | encrypt/raw | decrypt/raw |\n");
-    printf("|---|---|---|---|---|---|---|---|---|\n");
+    printf("| input | operation | best MiB/s | median MiB/s | best / raw "
+        "best | median / raw median |\n");
+    printf("|---|---|---|---|---|---|\n");
     for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
         len = sizes[s];
 
@@ -180,16 +180,20 @@ main(void)
         enc = summarize(te, len);
         dec = summarize(td, len);
         raw = summarize(tr, len);
-        printf("| %zu KiB | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | "
-            "%.0f %% | %.0f %% |\n", len / 1024, enc.best, enc.median,
-            dec.best, dec.median, raw.best, raw.median,
-            100.0 * enc.median / raw.median, 100.0 * dec.median /
-            raw.median);
+        printf("| %zu KiB | STREAM encrypt | %.0f | %.0f | %.0f %% | "
+            "%.0f %% |\n", len / 1024, enc.best, enc.median,
+            100.0 * enc.best / raw.best, 100.0 * enc.median / raw.median);
+        printf("| %zu KiB | STREAM decrypt | %.0f | %.0f | %.0f %% | "
+            "%.0f %% |\n", len / 1024, dec.best, dec.median,
+            100.0 * dec.best / raw.best, 100.0 * dec.median / raw.median);
+        printf("| %zu KiB | raw AEAD, 64 KiB chunks | %.0f | %.0f | | |\n",
+            len / 1024, raw.best, raw.median);
         free(in);
         free(ct.p);
         free(pt.p);
         free(rawout);
     }
-    printf("\nencrypt/raw and decrypt/raw compare medians; target >= 85 %%.\n");
+    printf("\nRatios: STREAM against raw ChaCha20-Poly1305 measured in the "
+        "same samples;\ntarget >= 85 %%.\n");
     return (0);
 }

@@ -24,10 +24,10 @@ enum age_stream_state { AGE_S_OK, AGE_S_DONE, AGE_S_FAILED };
 
 /*
  * The keys and the chunk buffers (plaintext) are short-lived secrets in
- * ordinary memory: chunk plaintext is wiped after each chunk, and the
- * whole structure when the stream is freed.  (Guarded pages cost about
- * as much as decrypting a small file, and every document's metadata is
- * a small file.)
+ * ordinary memory: each chunk overwrites the last, and age_stream_free()
+ * wipes the whole structure, after success or error alike.  (Guarded
+ * pages cost about as much as decrypting a small file, and every
+ * document's metadata is a small file.)
  */
 struct age_stream {
     int decrypt;
@@ -70,11 +70,15 @@ age_stream_new(const uint8_t fk[AGE_FILE_KEY_BYTES], int decrypt)
 {
     struct age_stream *s;
 
-    if ((s = calloc(1, sizeof(*s))) == NULL) {
+    /* The chunk buffers need no zeroing: only buflen bytes are read. */
+    if ((s = malloc(sizeof(*s))) == NULL) {
         return (NULL);
     }
     s->decrypt = decrypt;
     s->state = AGE_S_OK;
+    s->noncelen = 0;
+    s->counter = 0;
+    s->buflen = 0;
     memcpy(s->fk, fk, AGE_FILE_KEY_BYTES);
     if (!decrypt) {
         randombytes_buf(s->nonce, AGE_NONCE_BYTES);
@@ -174,10 +178,10 @@ age_stream_open_mid(struct age_stream *s, const uint8_t *ct,
         sodium_memzero(s->out, AGE_CHUNK_BYTES);
         return (rc);
     }
+    /* s->out is overwritten by the next chunk, wiped by age_stream_free. */
     if (wr(cookie, s->out, AGE_CHUNK_BYTES) != 0) {
         rc = AGE_EIO;
     }
-    sodium_memzero(s->out, AGE_CHUNK_BYTES);
     s->counter++;
     return (rc);
 }
@@ -330,7 +334,6 @@ age_stream_final_dec(struct age_stream *s, age_write_fn wr, void *cookie)
     s->counter++;
 
 done:
-    sodium_memzero(s->out, sizeof(s->out));
     return (rc);
 }
 
@@ -347,7 +350,7 @@ age_stream_final(struct age_stream *s, age_write_fn wr, void *cookie)
     } else if ((rc = age_stream_put_nonce(s, wr, cookie)) == 0) {
         rc = age_stream_seal(s, s->buf, s->buflen, 1, wr, cookie);
     }
-    sodium_memzero(s->buf, sizeof(s->buf));
+    /* The buffers keep plaintext until age_stream_free() wipes them. */
     s->buflen = 0;
     s->state = (rc == 0) ? AGE_S_DONE : AGE_S_FAILED;
     return (rc);
