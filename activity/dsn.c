@@ -503,6 +503,35 @@ open_block(struct pstate *ps, int b)
     return (0);
 }
 
+/* Return 1 if block ${b} is open. */
+static int
+on_stack(const struct pstate *ps, int b)
+{
+    size_t i;
+
+    for (i = 0; i < ps->depth; i++) {
+        if (ps->stack[i] == b) {
+            return (1);
+        }
+    }
+    return (0);
+}
+
+/* Close the blocks above ${b}, which is open. */
+static int
+pop_to(struct pstate *ps, int b)
+{
+    int rc;
+
+    while (ps->depth > 0 && ps->stack[ps->depth - 1] != b) {
+        if ((rc = close_block(ps, ps->stack[ps->depth - 1])) != 0) {
+            return (rc);
+        }
+        ps->depth--;
+    }
+    return (0);
+}
+
 /* Place a line of known block ${b}, field ${field} in the block stack. */
 static int
 place(struct pstate *ps, int b, int field)
@@ -515,6 +544,17 @@ place(struct pstate *ps, int b, int field)
         field > ps->last_field[b]) {
         ps->last_field[b] = field;
         return (0);
+    }
+    /* Files that list blocks in ascending order put the suspensions and
+     * the contract end (60, 62, 65) after the payments: they belong to the
+     * individual's last contract, which is reopened. */
+    if (parent == B_S21_40 && !on_stack(ps, B_S21_40) &&
+        on_stack(ps, B_S21_30) && cur_ind(ps)->ncontracts > 0) {
+        if ((rc = pop_to(ps, B_S21_30)) != 0) {
+            return (rc);
+        }
+        ps->stack[ps->depth++] = B_S21_40;
+        ps->last_field[B_S21_40] = 1000; /* its fields start a new one */
     }
     /* A new instance: close blocks down to the parent. */
     while (ps->depth > 0 && ps->stack[ps->depth - 1] != parent) {

@@ -390,6 +390,42 @@ test_dsn_parse_starts_new_instance_when_fields_go_down(void **state)
 }
 
 static void
+test_dsn_parse_accepts_suspensions_after_payments(void **state)
+{
+    struct activity_gen_buf b = { 0 };
+    struct dsn_error err;
+    struct dsn_file *f;
+    struct dsn_contract *c;
+
+    (void)state;
+    /* Blocks in ascending order: 40, 50, 51, 53, then 60, 62, 65. */
+    activity_gen_header(&b);
+    activity_gen_month(&b, &full);
+    activity_gen_raw(&b, "S21.G00.60.001,'02'\nS21.G00.60.002,'09032016'\n"
+        "S21.G00.62.001,'31032016'\nS21.G00.62.002,'059'\n"
+        "S21.G00.65.001,'650'\nS21.G00.65.002,'01032016'\n"
+        "S21.G00.30.001,'2800175123456'\nS21.G00.40.001,'01022016'\n");
+    assert_int_equal(parse(b.p, &f, &err), 0);
+    assert_int_equal(f->decls[0].nindividuals, 2);
+    c = &f->decls[0].individuals[0].contracts[0];
+    assert_int_equal(c->nabsences, 2);
+    assert_int_equal(c->end, periods_day(2016, 3, 31));
+    assert_int_equal(f->decls[0].individuals[0].ncontracts, 1);
+    assert_int_equal(f->decls[0].individuals[0].npays, 1);
+    dsn_free(f);
+    /* Without any contract before them they are still out of order. */
+    activity_gen_free(&b);
+    activity_gen_header(&b);
+    activity_gen_raw(&b, "S20.G00.05.001,'01'\nS20.G00.05.002,'01'\n"
+        "S20.G00.05.005,'01032016'\nS21.G00.06.001,'732829320'\n"
+        "S21.G00.11.001,'00074'\nS21.G00.30.001,'1800175123456'\n"
+        "S21.G00.60.001,'02'\n");
+    assert_int_equal(parse(b.p, &f, &err), DSN_EMALFORMED);
+    assert_int_equal(err.line, 13);
+    activity_gen_free(&b);
+}
+
+static void
 test_dsn_parse_accepts_crlf_and_skips_unknown_blocks(void **state)
 {
     struct activity_gen_buf b = { 0 };
@@ -488,6 +524,7 @@ main(void)
         cmocka_unit_test(test_dsn_parse_rejects_missing_required_fields),
         cmocka_unit_test(test_dsn_parse_reads_contract_end_and_absences),
         cmocka_unit_test(test_dsn_parse_starts_new_instance_when_fields_go_down),
+        cmocka_unit_test(test_dsn_parse_accepts_suspensions_after_payments),
         cmocka_unit_test(test_dsn_parse_accepts_crlf_and_skips_unknown_blocks),
         cmocka_unit_test(test_dsn_parse_survives_every_truncation),
         cmocka_unit_test(test_dsn_parse_several_declarations_and_types),
