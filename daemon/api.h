@@ -26,6 +26,7 @@ struct signer;
 struct auth;
 struct api_req;
 struct MHD_Connection;
+struct MHD_Response;
 
 /* The server: shared by every thread, read-only after start but counters. */
 struct app {
@@ -41,6 +42,8 @@ struct app {
 #define ROUTE_AUTH 0x1             /* needs a valid bearer token */
 #define ROUTE_STREAM 0x2           /* body streamed to ->stream_* */
 #define ROUTE_NOBODY 0x4           /* a request body is refused (413) */
+#define ROUTE_DEFER 0x8            /* handler waits on the disk: run it on
+                                      a worker, connection suspended */
 
 struct route {
     const char *method;
@@ -84,6 +87,11 @@ struct api_req {
     size_t nhdrs;
     char hdrpool[512];             /* header values */
     size_t hdrpoollen;
+    int deferred;                  /* handler handed to a worker */
+    int in_worker;                 /* ... and running there now */
+    struct MHD_Response *pending;  /* reply made by the worker */
+    unsigned pending_status;
+    struct api_req *qnext;         /* worker queue link */
     int answered;                  /* a reply was attempted */
     int queue_failed;              /* ... and libmicrohttpd refused it */
     unsigned status;

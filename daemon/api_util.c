@@ -66,6 +66,12 @@ queue(struct api_req *req, unsigned status, struct MHD_Response *resp)
     }
     req->nhdrs = 0;
     req->hdrpoollen = 0;
+    /* On a worker: the connection's own thread queues it on resume. */
+    if (req->in_worker) {
+        req->pending = resp;
+        req->pending_status = status;
+        return (0);
+    }
     ok = MHD_queue_response(req->conn, status, resp) == MHD_YES;
     MHD_destroy_response(resp);
     if (!ok) {

@@ -20,6 +20,7 @@ config_init(struct config *cfg)
     }
     cfg->listen_port = 8420;
     cfg->threads = HTTPD_THREADS_DEFAULT;
+    cfg->workers = HTTPD_WORKERS_DEFAULT;
     cfg->registration = CONFIG_REG_CLOSED;
     cfg->max_blob_bytes = API_MAX_BLOB_BYTES_DEFAULT;
     cfg->token_lifetime = AUTH_TOKEN_LIFETIME_SECS_DEFAULT;
@@ -101,6 +102,12 @@ config_set(struct config *cfg, const char *key, const char *value)
             return (-1);
         }
         cfg->threads = (unsigned)u;
+        return (0);
+    } else if (strcmp(key, "workers") == 0) {
+        if (ids_u64_parse(value, vlen, 0, HTTPD_WORKERS_MAX, &u) != 0) {
+            return (-1);
+        }
+        cfg->workers = (unsigned)u;
         return (0);
     } else if (strcmp(key, "registration") == 0) {
         if (strcmp(value, "open") == 0) {

@@ -9,7 +9,7 @@
  * `#` comments), then the command line, which wins.  Keys:
  *
  *   listen = 127.0.0.1:8420        data = /var/lib/coffre
- *   log = /var/log/coffred.log     threads = 2
+ *   log = /var/log/coffred.log     threads = 16      workers = 32
  *   registration = open|approval|closed
  *   max_blob_bytes = 67108864      token_lifetime = 3600
  *   closure_date = 2076-01-01T00:00:00Z
@@ -27,6 +27,7 @@ struct config {
     char *log_path;                /* NULL: stderr */
     char *port_file;               /* NULL: none */
     unsigned threads;
+    unsigned workers;              /* for handlers that wait on the disk */
     int registration;
     uint64_t max_blob_bytes;
     int64_t token_lifetime;

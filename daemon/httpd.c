@@ -1,6 +1,7 @@
 #include "daemon/httpd.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -20,11 +21,28 @@
 #include "daemon/limits.h"
 #include "daemon/logger.h"
 
+/*
+ * Handlers that wait on the disk (ROUTE_DEFER: every durable write) do not
+ * run on libmicrohttpd's pool threads, where a thread sitting in fsync
+ * would also stall the other connections it serves.  The connection is
+ * suspended, the handler runs on one of these workers, its reply is kept
+ * on the request, and the connection's thread queues it on resume.
+ */
+struct workers {
+    pthread_mutex_t m;
+    pthread_cond_t c;
+    struct api_req *head, *tail;
+    int stop;
+    pthread_t *t;
+    unsigned n;
+};
+
 struct httpd {
     struct MHD_Daemon *d;
     struct app *app;
     atomic_uint inflight;
     atomic_uint_fast64_t nextid;
+    struct workers w;
 };
 
 /* Microseconds of the monotonic clock. */
@@ -287,6 +305,73 @@ request_data(struct api_req *req, const char *data, size_t len)
     return (0);
 }
 
+/* A worker: run deferred handlers until told to stop and idle. */
+static void *
+worker_main(void *arg)
+{
+    struct httpd *h = arg;
+    struct api_req *req;
+
+    for (;;) {
+        pthread_mutex_lock(&h->w.m);
+        while (h->w.head == NULL && !h->w.stop) {
+            pthread_cond_wait(&h->w.c, &h->w.m);
+        }
+        if ((req = h->w.head) == NULL) {
+            pthread_mutex_unlock(&h->w.m);
+            return (NULL);
+        }
+        if ((h->w.head = req->qnext) == NULL) {
+            h->w.tail = NULL;
+        }
+        pthread_mutex_unlock(&h->w.m);
+        if (req->route->handler(req) != 0 && !req->answered) {
+            api_reply_error(req, 500, "internal", "internal error");
+        }
+        req->in_worker = 0;
+        /* From here on the request belongs to its connection's thread. */
+        MHD_resume_connection(req->conn);
+    }
+}
+
+/* Suspend ${req}'s connection and queue its handler for a worker. */
+static void
+defer(struct httpd *h, struct api_req *req)
+{
+
+    req->deferred = 1;
+    req->in_worker = 1;
+    req->qnext = NULL;
+    MHD_suspend_connection(req->conn);
+    pthread_mutex_lock(&h->w.m);
+    if (h->w.tail != NULL) {
+        h->w.tail->qnext = req;
+    } else {
+        h->w.head = req;
+    }
+    h->w.tail = req;
+    pthread_cond_signal(&h->w.c);
+    pthread_mutex_unlock(&h->w.m);
+}
+
+/* Queue the reply a worker made for ${req}, now resumed. */
+static enum MHD_Result
+resumed(struct api_req *req)
+{
+    enum MHD_Result ok;
+
+    if (req->pending == NULL) {
+        return (MHD_NO);
+    }
+    ok = MHD_queue_response(req->conn, req->pending_status, req->pending);
+    MHD_destroy_response(req->pending);
+    req->pending = NULL;
+    if (ok != MHD_YES) {
+        req->queue_failed = 1;
+    }
+    return (ok);
+}
+
 /* The access handler of libmicrohttpd. */
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -328,7 +413,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         }
         return (MHD_YES);
     }
+    if (req->deferred) {
+        return (resumed(req));
+    }
     if (!req->answered) {
+        if ((req->route->flags & ROUTE_DEFER) && h->w.n > 0) {
+            defer(h, req);
+            return (MHD_YES);
+        }
         if (req->route->handler(req) != 0 && !req->answered) {
             api_reply_error(req, 500, "internal", "internal error");
         }
@@ -358,6 +450,9 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         req->route->stream_free != NULL) {
         req->route->stream_free(req);
     }
+    if (req->pending != NULL) {
+        MHD_destroy_response(req->pending);
+    }
     params_free(req);
     free(req->body);
     if (req->caller.authed) {
@@ -380,6 +475,61 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
     log_debug(0, "microhttpd: %s", buf);
 }
 
+static void workers_stop(struct httpd *);
+
+/* Start ${n} workers (none: deferred routes run inline). */
+static int
+workers_start(struct httpd *h, unsigned n)
+{
+    unsigned i;
+
+    if (pthread_mutex_init(&h->w.m, NULL) != 0) {
+        return (-1);
+    }
+    if (pthread_cond_init(&h->w.c, NULL) != 0) {
+        pthread_mutex_destroy(&h->w.m);
+        return (-1);
+    }
+    h->w.n = 0;
+    if (n == 0) {
+        return (0);
+    }
+    if ((h->w.t = calloc(n, sizeof(*h->w.t))) == NULL) {
+        goto err;
+    }
+    for (i = 0; i < n; i++) {
+        if (pthread_create(&h->w.t[i], NULL, worker_main, h) != 0) {
+            goto err;
+        }
+        h->w.n++;
+    }
+    return (0);
+
+err:
+    workers_stop(h);
+    return (-1);
+}
+
+/* Let the workers finish every queued handler, then join them. */
+static void
+workers_stop(struct httpd *h)
+{
+    unsigned i;
+
+    pthread_mutex_lock(&h->w.m);
+    h->w.stop = 1;
+    pthread_cond_broadcast(&h->w.c);
+    pthread_mutex_unlock(&h->w.m);
+    for (i = 0; i < h->w.n; i++) {
+        pthread_join(h->w.t[i], NULL);
+    }
+    free(h->w.t);
+    h->w.t = NULL;
+    h->w.n = 0;
+    pthread_cond_destroy(&h->w.c);
+    pthread_mutex_destroy(&h->w.m);
+}
+
 struct httpd *
 httpd_start(struct app *app, uint16_t *port)
 {
@@ -394,7 +544,7 @@ httpd_start(struct app *app, uint16_t *port)
     *port = 0;
     memset(&ss, 0, sizeof(ss));
     flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-        MHD_USE_ERROR_LOG;
+        MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (inet_pton(AF_INET, cfg->listen_host, &sin->sin_addr) == 1) {
         sin->sin_family = AF_INET;
         sin->sin_port = htons(cfg->listen_port);
@@ -413,6 +563,10 @@ httpd_start(struct app *app, uint16_t *port)
     h->app = app;
     atomic_init(&h->inflight, 0);
     atomic_init(&h->nextid, 1);
+    if (workers_start(h, cfg->workers) != 0) {
+        log_err(0, "cannot start %u workers", cfg->workers);
+        goto err1;
+    }
     h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
@@ -429,7 +583,7 @@ httpd_start(struct app *app, uint16_t *port)
     if (h->d == NULL) {
         log_err(0, "cannot listen on %s:%u", cfg->listen_host,
             (unsigned)cfg->listen_port);
-        goto err1;
+        goto err2;
     }
     di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
     *port = di != NULL ? di->port : cfg->listen_port;
@@ -437,6 +591,8 @@ httpd_start(struct app *app, uint16_t *port)
     /* Success! */
     return (h);
 
+err2:
+    workers_stop(h);
 err1:
     free(h);
 err0:
@@ -478,6 +634,8 @@ httpd_stop(struct httpd *h)
     if (h == NULL) {
         return;
     }
+    /* Workers resume connections: they must be done before the stop. */
+    workers_stop(h);
     MHD_stop_daemon(h->d);
     free(h);
 }

@@ -15,6 +15,8 @@
  */
 #define HTTPD_THREADS_DEFAULT 16           /* thread pool size */
 #define HTTPD_THREADS_MAX 64
+#define HTTPD_WORKERS_DEFAULT 32           /* run handlers that fsync */
+#define HTTPD_WORKERS_MAX 256
 #define HTTPD_CONNECTIONS_MAX 1024          /* all clients together */
 #define HTTPD_CONNECTIONS_PER_IP_MAX 64     /* one client address */
 #define HTTPD_TIMEOUT_SECS 30               /* idle or half-sent request */

@@ -3,7 +3,7 @@
  *
  *   coffred serve [--listen ADDR:PORT] [--data DIR] [--config FILE]
  *                 [--open-registration] [--registration MODE] [--log FILE]
- *                 [--port-file FILE] [--threads N]
+ *                 [--port-file FILE] [--threads N] [--workers N]
  *   coffred account add|list|approve|disable ... [--data DIR]
  *   coffred routes
  *   coffred reindex|scrub|gc ...          (maintenance, daemon/ops.c)
@@ -52,7 +52,7 @@ usage(void)
         "                     [--open-registration] [--registration "
         "open|approval|closed]\n"
         "                     [--log FILE] [--port-file FILE] "
-        "[--threads N]\n"
+        "[--threads N] [--workers N]\n"
         "       coffred account add --kind employer|service|person "
         "[--siret S] [--name N]\n"
         "                     --age-recipient age1... --minisign-key RW... "
@@ -189,6 +189,8 @@ serve_args(int argc, char **argv, struct config *cfg)
             key = "port_file";
         } else if (strcmp(o, "--threads") == 0) {
             key = "threads";
+        } else if (strcmp(o, "--workers") == 0) {
+            key = "workers";
         } else if (strcmp(o, "--registration") == 0) {
             key = "registration";
         } else if (strcmp(o, "--config") == 0) {
@@ -253,8 +255,8 @@ cmd_serve(int argc, char **argv)
     if ((h = httpd_start(&app, &port)) == NULL) {
         goto err5;
     }
-    log_info(0, "listening on %s:%u data=%s threads=%u", cfg.listen_host,
-        (unsigned)port, cfg.data, cfg.threads);
+    log_info(0, "listening on %s:%u data=%s threads=%u workers=%u",
+        cfg.listen_host, (unsigned)port, cfg.data, cfg.threads, cfg.workers);
     if (cfg.port_file != NULL && write_port_file(cfg.port_file, port) != 0) {
         log_err(0, "cannot write the port file %s", cfg.port_file);
         httpd_stop(h);
