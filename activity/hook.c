@@ -53,12 +53,64 @@ xclose(int *fd)
     }
 }
 
-/* The child: wire the pipes, set the environment, exec.  Never returns. */
+extern char **environ;
+
+/* The hook's environment: ours without COFFRE_DOC_*, plus the two values.
+ * Built before fork so that the child only calls async-signal-safe
+ * functions.  Free with env_free(). */
+static char **
+env_new(const char *doc_class, const char *doc_name)
+{
+    char **env, *c, *n;
+    size_t i, k = 0, count = 0;
+
+    for (i = 0; environ != NULL && environ[i] != NULL; i++) {
+        count++;
+    }
+    if ((env = calloc(count + 3, sizeof(*env))) == NULL) {
+        return (NULL);
+    }
+    c = malloc(strlen("COFFRE_DOC_CLASS=") + strlen(doc_class) + 1);
+    n = malloc(strlen("COFFRE_DOC_NAME=") + strlen(doc_name) + 1);
+    if (c == NULL || n == NULL) {
+        free(c);
+        free(n);
+        free(env);
+        return (NULL);
+    }
+    strcat(strcpy(c, "COFFRE_DOC_CLASS="), doc_class);
+    strcat(strcpy(n, "COFFRE_DOC_NAME="), doc_name);
+    env[k++] = c;
+    env[k++] = n;
+    for (i = 0; i < count; i++) {
+        if (strncmp(environ[i], "COFFRE_DOC_CLASS=", 17) != 0 &&
+            strncmp(environ[i], "COFFRE_DOC_NAME=", 16) != 0) {
+            env[k++] = environ[i];
+        }
+    }
+    env[k] = NULL;
+    return (env);
+}
+
+/* Free what env_new() made (the first two strings are ours). */
 static void
-child(const char *path, const char *doc_class, const char *doc_name,
-    int in, int out, int errfd)
+env_free(char **env)
+{
+
+    if (env == NULL) {
+        return;
+    }
+    free(env[0]);
+    free(env[1]);
+    free(env);
+}
+
+/* The child: wire the pipes, exec.  Never returns. */
+static void
+child(const char *path, char **env, int in, int out, int errfd)
 {
     struct sigaction dfl;
+    char *const argv[] = { (char *)(uintptr_t)path, NULL };
     int e;
 
     (void)setpgid(0, 0);
@@ -66,12 +118,10 @@ child(const char *path, const char *doc_class, const char *doc_name,
     dfl.sa_handler = SIG_DFL;
     sigemptyset(&dfl.sa_mask);
     (void)sigaction(SIGPIPE, &dfl, NULL);
-    if (dup2(in, STDIN_FILENO) == -1 || dup2(out, STDOUT_FILENO) == -1 ||
-        setenv("COFFRE_DOC_CLASS", doc_class, 1) ||
-        setenv("COFFRE_DOC_NAME", doc_name, 1)) {
+    if (dup2(in, STDIN_FILENO) == -1 || dup2(out, STDOUT_FILENO) == -1) {
         goto fail;
     }
-    execl(path, path, (char *)NULL);
+    execve(path, argv, env);
 fail:
     e = errno;
     /* Nothing more can be reported if this write fails. */
@@ -212,7 +262,7 @@ hook_run(const char *path, const char *doc_class, const char *doc_name,
     struct sigaction ign, old;
     int in[2] = { -1, -1 }, op[2] = { -1, -1 }, ep[2] = { -1, -1 };
     int64_t deadline = now_ms() + timeout_ms;
-    char *buf = NULL;
+    char *buf = NULL, **env;
     size_t blen = 0;
     int rc = -1, status, e;
     ssize_t n;
@@ -223,6 +273,9 @@ hook_run(const char *path, const char *doc_class, const char *doc_name,
     *outlen = 0;
     snprintf(err, errlen, "system error");
 
+    if ((env = env_new(doc_class, doc_name)) == NULL) {
+        return (-1);
+    }
     if (pipe_cloexec(in) || pipe_cloexec(op) || pipe_cloexec(ep)) {
         goto err0;
     }
@@ -236,7 +289,7 @@ hook_run(const char *path, const char *doc_class, const char *doc_name,
         goto err1;
     }
     if (pid == 0) {
-        child(path, doc_class, doc_name, in[0], op[1], ep[1]);
+        child(path, env, in[0], op[1], ep[1]);
     }
     (void)setpgid(pid, pid); /* also done by the child; either may win */
     xclose(&in[0]);
@@ -291,6 +344,7 @@ hook_run(const char *path, const char *doc_class, const char *doc_name,
     xclose(&in[1]);
     xclose(&op[0]);
     xclose(&ep[0]);
+    env_free(env);
     *out = buf;
     *outlen = blen;
     err[0] = '\0';
@@ -301,6 +355,7 @@ hook_run(const char *path, const char *doc_class, const char *doc_name,
 err1:
     (void)sigaction(SIGPIPE, &old, NULL);
 err0:
+    env_free(env);
     free(buf);
     xclose(&in[0]);
     xclose(&in[1]);
