@@ -53,8 +53,9 @@ struct facts {
  * Parse a payroll-facts document.  On success store a new struct in ${out}
  * (free it with facts_free()) and return 0.  Return FACTS_ENOTFACTS if the
  * bytes are not a JSON object with a payroll-facts "schema",
- * FACTS_EINVALID if they are but something is wrong (${err} says what), -1
- * on allocation failure.
+ * FACTS_EINVALID if they are but something is wrong, or if they do not
+ * parse as JSON yet name the schema (${err} says what), -1 on allocation
+ * failure.
  */
 int facts_parse(const uint8_t *buf, size_t len, struct facts **out,
     char *err, size_t errlen);
