@@ -166,7 +166,8 @@ export_writer_abort(struct archive *a)
 {
 
     if (a != NULL) {
-        archive_write_fail(a);
+        /* Not archive_write_fail(): it makes free() leak the client
+         * state.  The caller removes what is written. */
         archive_write_free(a);
     }
 }

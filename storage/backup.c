@@ -489,7 +489,8 @@ backup_create(const char *datadir, const char *out, int with_key,
 
 err3:
     if (b.a != NULL) {
-        archive_write_fail(b.a);
+        /* Not archive_write_fail(): it makes free() leak the client
+         * state.  The trailer goes into the temp file being removed. */
         archive_write_free(b.a);
     }
     if (ofd >= 0) {
@@ -755,10 +756,12 @@ restore_member(struct rs *r, struct archive_entry *e, int *done)
         return (storage_fail(STORAGE_ECORRUPT, "not a coffre backup"));
     }
     if (strcmp(name, BK_HEADER_NAME) == 0) {
-        if (r->have_header || (rc = join(path, sizeof(path), r->datadir,
+        if (r->have_header) {
+            return (storage_fail(STORAGE_ECORRUPT, "two headers"));
+        }
+        if ((rc = join(path, sizeof(path), r->datadir,
             ".backup-header")) != 0) {
-            return (r->have_header ? storage_fail(STORAGE_ECORRUPT,
-                "two headers") : rc);
+            return (rc);
         }
         hdr[0] = '\0';
         rc = restore_file(r, path, BK_HEADER_MAX, r->dig_header, hdr,
