@@ -675,3 +675,61 @@ catalog_tombstone(struct catalog *cat, const uint8_t dig[DIGEST_BYTES],
     record_clear(&rec);
     return (rc);
 }
+
+static const char sql_helper_acct_exists[] =
+    "SELECT 1 FROM accounts WHERE id = ?1";
+
+/* Step a one-row lookup: 0 with a row, STORAGE_ENOTFOUND, or an error. */
+int
+catalog_step_row(struct catalog_conn *c, sqlite3_stmt *st, const char *what)
+{
+    int rc;
+
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        return (0);
+    }
+    (void)sqlite3_reset(st);
+    if (rc == SQLITE_DONE) {
+        return (storage_fail(STORAGE_ENOTFOUND, "%s: not found", what));
+    }
+    return (catalog_sqlerr(c, rc, what));
+}
+
+/* 0 if account ${id} exists on ${c}. */
+int
+catalog_acct_exists(struct catalog_conn *c, const char *id)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if ((st = catalog_stmt(c, sql_helper_acct_exists)) == NULL) {
+        return (STORAGE_EIO);
+    }
+    (void)sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    rc = catalog_step_row(c, st, "account");
+    (void)sqlite3_reset(st);
+    return (rc);
+}
+
+/* Run a one-text-parameter statement ${sql} with ${id}. */
+int
+catalog_run_id(struct catalog_conn *c, const char *sql, const char *id)
+{
+    sqlite3_stmt *st;
+
+    if ((st = catalog_stmt(c, sql)) == NULL) {
+        return (STORAGE_EIO);
+    }
+    (void)sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    return (catalog_step_done(c, st, "update"));
+}
+
+/* A random nonce as hex, so that equal rows make distinct records. */
+int
+catalog_add_nonce(struct record *rec)
+{
+    char nonce[CATALOG_ID_BUFLEN];
+
+    catalog_id_new(nonce);
+    return (record_add_cstr(rec, "nonce", nonce));
+}

@@ -16,6 +16,11 @@
 #define CATALOG_SCHEMA_VERSION 2
 #define CATALOG_STMT_CACHE 96
 #define CATALOG_BUSY_MS 10000
+/* Changes that lose a race on a revision retry this many times. */
+#define CATALOG_RETRIES 8
+/* A conditional update found a newer revision (positive: not an error
+ * code callers see). */
+#define CATALOG_ERACE 1
 
 struct blobstore;
 struct record;
@@ -170,6 +175,40 @@ int catalog_copy_col(sqlite3_stmt *st, int i, char *out, size_t outlen);
  * Copy blob column ${i} into a malloc'd buffer (non-NULL even if empty).
  */
 int catalog_dup_blob(sqlite3_stmt *st, int i, uint8_t **buf, size_t *len);
+
+/**
+ * catalog_step_row(c, st, what):
+ * Step a one-row lookup: 0 with a row ready to read, STORAGE_ENOTFOUND
+ * (statement reset), or an error (statement reset).
+ */
+int catalog_step_row(struct catalog_conn *c, sqlite3_stmt *st,
+    const char *what);
+
+/**
+ * catalog_acct_exists(c, id):
+ * Return 0 if account ${id} exists on ${c}, else STORAGE_ENOTFOUND.
+ */
+int catalog_acct_exists(struct catalog_conn *c, const char *id);
+
+/**
+ * catalog_run_id(c, sql, id):
+ * Run the statement ${sql} whose one parameter is the text ${id}.
+ */
+int catalog_run_id(struct catalog_conn *c, const char *sql, const char *id);
+
+/**
+ * catalog_doc_live(c, id, vault):
+ * Return 0 and copy the vault of live document ${id}, or
+ * STORAGE_ENOTFOUND.
+ */
+int catalog_doc_live(struct catalog_conn *c, const char *id,
+    char vault[CATALOG_ID_BUFLEN]);
+
+/**
+ * catalog_add_nonce(rec):
+ * Add a random "nonce" field, so that equal changes make distinct records.
+ */
+int catalog_add_nonce(struct record *rec);
 
 /* Row writers shared by the live path and reindex (no audit, no records). */
 int catalog_row_account(struct catalog_conn *c,

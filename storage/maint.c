@@ -326,7 +326,7 @@ reindex_one(void *cookie, const uint8_t id[DIGEST_BYTES], uint64_t size,
             (rc = record_get_int(&rec, "rev", &rev)) == 0) {
             /* A lower revision loses (positive return): not an error. */
             rc = catalog_row_setting(r->c, key, value, rev);
-            rc = rc > 0 ? 0 : rc;
+            rc = rc == CATALOG_ERACE ? 0 : rc;
         }
     } else if (strcmp(rec.type, "tombstone/1") == 0) {
         if ((rc = record_get_str(&rec, "record", &s, &slen)) == 0 &&
