@@ -129,7 +129,7 @@ valgrind-check: deps all $(TEST_BIN)
 	@VALGRIND=1 sh scripts/run-tests.sh "$(BUILD)" $(TEST_ENV)
 
 run: deps all
-	@mkdir -p var
+	@mkdir -p -m 700 var
 	$(BIN)/coffred serve --listen 127.0.0.1:8420 --data ./var \
 	    --open-registration
 
