@@ -360,6 +360,17 @@ check_params(const struct accrual_contract_year *cy, size_t n,
 {
     size_t i;
 
+    for (i = 0; i < n; i++) {
+        if (cy[i].counted < 0 || cy[i].absence < 0 ||
+            cy[i].absence > cy[i].counted ||
+            cy[i].counted > 12 * (int64_t)PERIODS_QUANTITY_MAX ||
+            cy[i].reference < 0 || cy[i].reference_euros < 0 ||
+            cy[i].reference > 12 * (int64_t)PERIODS_QUANTITY_MAX ||
+            cy[i].reference_euros > 12 * (int64_t)PERIODS_QUANTITY_MAX) {
+            snprintf(err, errlen, "contract-year %zu out of range", i);
+            return (-2);
+        }
+    }
     *first = p->first_year;
     if (*first == 0) {
         for (i = 0; i < n; i++) {
@@ -517,8 +528,16 @@ add_month(struct accrual_contract_year **a, size_t *n, size_t *cap,
         memcpy(c->siret, m->siret, sizeof(c->siret));
         c->contract_start = m->contract_start;
     }
+    /* Twelve months at most per person; clamp so that the ratio's
+     * arithmetic (counted × 10^9) cannot overflow on hostile input. */
     c->counted += m->counted;
     c->absence += m->absence;
+    if (c->counted > 12 * (int64_t)PERIODS_QUANTITY_MAX) {
+        c->counted = 12 * (int64_t)PERIODS_QUANTITY_MAX;
+    }
+    if (c->absence > c->counted) {
+        c->absence = c->counted;
+    }
     c->unit = m->v.unit;
     c->reference = m->v.ref_quota;
     return (0);
