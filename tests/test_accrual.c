@@ -552,6 +552,13 @@ test_accrual_compute_rejects_bad_parameters(void **state)
     assert_int_equal(accrual_compute(in, 0, &p, &r, err, sizeof(err)), -2);
     in[0].year = 2010; /* the DIF era alone: nothing to compute */
     assert_int_equal(accrual_compute(in, 1, &p, &r, err, sizeof(err)), -2);
+    in[0] = cy(2016, -1);
+    assert_int_equal(accrual_compute(in, 1, &p, &r, err, sizeof(err)), -2);
+    in[0] = cy(2016, INT64_MAX / 2);
+    assert_int_equal(accrual_compute(in, 1, &p, &r, err, sizeof(err)), -2);
+    in[0] = cy(2016, 100);
+    p.opening_hours = 401;
+    assert_int_equal(accrual_compute(in, 1, &p, &r, err, sizeof(err)), -2);
 }
 
 static void
