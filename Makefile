@@ -10,7 +10,7 @@
 .DEFAULT_GOAL := all
 
 CC      ?= cc
-PKGS     = libsodium sqlite3 libmicrohttpd libarchive libcurl jansson
+PKGS     = libsodium libcrypto sqlite3 libmicrohttpd libarchive libcurl jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)

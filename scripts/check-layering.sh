@@ -17,5 +17,13 @@ check daemon   'sqlite3|curl|client/|activity/' "SQLite (use storage/) or the cl
 check client   'sqlite3|microhttpd|storage/|daemon/' "SQLite, microhttpd, storage or daemon"
 check activity 'sodium|sqlite3|archive|microhttpd|curl|crypto/|storage/|daemon/|client/' \
     "anything of ours or crypto"
+# libcrypto backs SHA-256 (blob ids) only, in crypto/digest.c.
+hits=$(grep -lE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<openssl/' \
+    crypto/*.c crypto/*.h storage/*.c daemon/*.c client/*.c activity/*.c \
+    2>/dev/null | grep -v '^crypto/digest.c$')
+if [ -n "$hits" ]; then
+    echo "layering: only crypto/digest.c may use OpenSSL (SHA-256):"
+    echo "$hits"; bad=1
+fi
 [ $bad -eq 0 ] && echo "layering: ok"
 exit $bad

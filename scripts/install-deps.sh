@@ -4,7 +4,7 @@
 set -eu
 
 # Build: compiler and libraries (found with pkg-config).
-BUILD_PKGS="gcc make pkg-config libsodium-dev libsqlite3-dev libmicrohttpd-dev
+BUILD_PKGS="gcc make pkg-config libsodium-dev libssl-dev libsqlite3-dev libmicrohttpd-dev
 libarchive-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev"
 # Tests and interop: the reference tools our formats must agree with,
 # clang for the fuzz targets, poppler for the PDF payslip hook, wrk for benchmarks.

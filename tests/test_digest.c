@@ -65,6 +65,42 @@ test_digest_id_parse_rejects_malformed(void **state)
     assert_int_equal(digest_id_parse("sha256:\0a", 9, d), -1);
 }
 
+/*
+ * The streaming digest agrees with an independent SHA-256 (libsodium's)
+ * for every length around the 64-byte block and for large inputs fed in
+ * uneven pieces.
+ */
+static void
+test_digest_matches_independent_sha256(void **state)
+{
+    static uint8_t buf[300000];
+    uint8_t a[DIGEST_BYTES], b[DIGEST_BYTES], c[DIGEST_BYTES];
+    struct digest *ctx;
+    size_t len, off, step;
+
+    (void)state;
+    randombytes_buf(buf, sizeof(buf));
+    assert_non_null(ctx = digest_new());
+    for (len = 0; len < sizeof(buf); len = (len < 300) ? len + 1 : len * 3) {
+        digest_reset(ctx);
+        off = 0;
+        step = 1;
+        while (off < len) {
+            size_t n = (off + step > len) ? len - off : step;
+
+            digest_update(ctx, buf + off, n);
+            off += n;
+            step = step * 7 % 4099 + 1;
+        }
+        digest_final(ctx, a);
+        digest_buf(buf, len, b);
+        crypto_hash_sha256(c, buf, len);
+        assert_memory_equal(a, c, DIGEST_BYTES);
+        assert_memory_equal(b, c, DIGEST_BYTES);
+    }
+    digest_free(ctx);
+}
+
 int
 main(void)
 {
@@ -72,6 +108,7 @@ main(void)
         cmocka_unit_test(test_digest_kat_abc),
         cmocka_unit_test(test_digest_id_parse_roundtrip),
         cmocka_unit_test(test_digest_id_parse_rejects_malformed),
+        cmocka_unit_test(test_digest_matches_independent_sha256),
     };
 
     if (sodium_init() < 0) {

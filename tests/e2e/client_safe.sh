@@ -62,6 +62,8 @@ blob=$(alice ls --json | tr -d ' \n' | sed 's/},{/}\n{/g' | grep "\"name\":\"f10
        sed 's/.*"blob":"sha256:\([0-9a-f]*\)".*/\1/')
 obj=$(find "$T/data/objects" -name "$blob" | head -1)
 check "blob found on disk" test -n "$obj" -a -f "$obj"
+check "sha256sum of the stored blob is its id" sh -c '
+    test "$(sha256sum "$1" | cut -d" " -f1)" = "$2"' _ "$obj" "$blob"
 chmod u+w "$obj" 2>/dev/null
 printf '\001' | dd of="$obj" bs=1 seek=5000 conv=notrunc 2>/dev/null
 check "altered blob: exit 5" code 5 alice get "$idbig" -o tampered.out
