@@ -508,6 +508,66 @@ test_dsn_parse_several_declarations_and_types(void **state)
     activity_gen_free(&b);
 }
 
+/* Read tests/data/${name}; abort the test if missing. */
+static uint8_t *
+read_data(const char *name, size_t *len)
+{
+    const char *src = getenv("COFFRE_SRCDIR");
+    char path[512];
+    uint8_t *buf;
+    FILE *f;
+    long n;
+
+    snprintf(path, sizeof(path), "%s/tests/data/%s", src ? src : ".", name);
+    assert_non_null(f = fopen(path, "rb"));
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    assert_true((n = ftell(f)) > 0);
+    rewind(f);
+    assert_non_null(buf = malloc((size_t)n));
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return (buf);
+}
+
+static void
+test_dsn_parse_reads_an_older_latin1_file(void **state)
+{
+    struct periods_set *set;
+    struct dsn_error err;
+    struct dsn_file *f;
+    struct dsn_individual *ind;
+    uint8_t *buf;
+    size_t len;
+
+    (void)state;
+    /* Norm P22V01, Latin-1, CRLF, hours in 51.012, a type-001 block. */
+    buf = read_data("dsn-p22-latin1.dsn", &len);
+    assert_int_equal(dsn_parse(buf, len, &f, &err), 0);
+    assert_string_equal(f->version, "P22V01");
+    assert_int_equal(f->latin1, 1);
+    assert_int_equal(f->ndecls, 3);
+    ind = &f->decls[2].individuals[0];
+    assert_string_equal(ind->last_name, "L\xc3\x89V\xc3\x8aQUE");
+    assert_string_equal(ind->first_names, "H\xc3\xa9l\xc3\xa8ne "
+        "Fran\xc3\xa7oise");
+    assert_int_equal(ind->npays, 2);
+    assert_string_equal(ind->pays[1].type, "002");
+    assert_int_equal(ind->pays[1].hours, 6067);
+    assert_int_equal(ind->contracts[0].nabsences, 1);
+    assert_non_null(set = periods_new());
+    assert_int_equal(periods_add_dsn(set, f, "p22"), 0);
+    assert_int_equal(periods_finish(set), 0);
+    assert_int_equal(set->nmonths, 3);
+    /* March: half paid, the rest maternity leave, up to the contract's
+     * own quota of 121.34 h. */
+    assert_int_equal(set->months[2].absence_days, 16);
+    assert_int_equal(set->months[2].counted, 12134);
+    periods_free(set);
+    dsn_free(f);
+    free(buf);
+}
+
 int
 main(void)
 {
@@ -528,6 +588,7 @@ main(void)
         cmocka_unit_test(test_dsn_parse_accepts_crlf_and_skips_unknown_blocks),
         cmocka_unit_test(test_dsn_parse_survives_every_truncation),
         cmocka_unit_test(test_dsn_parse_several_declarations_and_types),
+        cmocka_unit_test(test_dsn_parse_reads_an_older_latin1_file),
     };
 
     return (cmocka_run_group_tests(tests, NULL, NULL));

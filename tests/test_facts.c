@@ -177,6 +177,29 @@ test_facts_parse_survives_every_truncation(void **state)
     }
 }
 
+static void
+test_facts_parse_reads_the_documented_example(void **state)
+{
+    const char *src = getenv("COFFRE_SRCDIR");
+    char path[512], err[160], buf[4096];
+    struct facts *f;
+    size_t n;
+    FILE *fp;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/tests/data/facts-2016-03.json",
+        src ? src : ".");
+    assert_non_null(fp = fopen(path, "rb"));
+    n = fread(buf, 1, sizeof(buf), fp);
+    fclose(fp);
+    assert_true(n > 0 && n < sizeof(buf));
+    assert_int_equal(facts_parse((const uint8_t *)buf, n, &f, err,
+        sizeof(err)), 0);
+    assert_int_equal(f->paid, 14050);
+    assert_int_equal(f->nabsences, 2);
+    facts_free(f);
+}
+
 int
 main(void)
 {
@@ -186,6 +209,7 @@ main(void)
         cmocka_unit_test(test_facts_parse_rejects_invalid_documents),
         cmocka_unit_test(test_facts_parse_tells_other_documents_apart),
         cmocka_unit_test(test_facts_parse_survives_every_truncation),
+        cmocka_unit_test(test_facts_parse_reads_the_documented_example),
     };
 
     return (cmocka_run_group_tests(tests, NULL, NULL));
