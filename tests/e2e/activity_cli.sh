@@ -81,6 +81,31 @@ check "DIF conversion" "$work/dif.json" \
     2>/dev/null
 check "48 periods" "$work/p.json" 'len(j["periods"]) == 48'
 
+# 3b. Payroll facts that contradict the DSN: one period, one conflict.
+cat >"$work/facts.json" <<'EOF'
+{"schema":"coffre.payroll-facts/1",
+ "employer":{"siret":"73282932000074","name":"Acme SA"},
+ "contract":{"number":"C0001","start":"2015-01-01","nature":"01","unit":"10",
+             "reference_quota":151.67},
+ "period":{"start":"2016-03-01","end":"2016-03-31"},"paid":100}
+EOF
+"$bin" periods --from "$work/a.dsn" "$work/facts.json" --json \
+    >"$work/pf.json" 2>/dev/null
+check "facts conflict" "$work/pf.json" \
+    'len(j["periods"]) == 48 and len(j["conflicts"]) == 1 and [p for p in j["periods"] if p["month"] == "2016-03"][0]["sources"] == ["facts", "dsn"]'
+
+# 3c. A failing hook is a warning; the other files are still read.
+printf '#!/bin/sh\nexit 3\n' >"$work/hook"
+chmod +x "$work/hook"
+printf 'not a payslip' >"$work/note.txt"
+if "$bin" periods --from "$work/note.txt" "$work/b.dsn" --hook "$work/hook" \
+        --json >"$work/ph.json" 2>"$work/err" &&
+        grep -q "warning" "$work/err"; then
+    check "hook failure skipped" "$work/ph.json" 'len(j["periods"]) == 12'
+else
+    ko "failing hook stopped the command"
+fi
+
 # 4. A damaged DSN is an error naming its line.
 sed 's/^S21.G00.40.001,.01012015.$/S21.G00.40.001,'"'"'31022017'"'"'/' \
     "$work/b.dsn" >"$work/bad.dsn"
