@@ -121,6 +121,14 @@ unsigned api_status_from(int err, const char **code);
 int api_reply_json(struct api_req *req, unsigned status, json_t *obj);
 
 /**
+ * api_reply_text(req, status, json, len):
+ * Answer ${status} with the JSON text ${json} of ${len} bytes, a malloc'd
+ * buffer whose ownership passes to the reply (freed on every path).
+ */
+int api_reply_text(struct api_req *req, unsigned status, char *json,
+    size_t len);
+
+/**
  * api_reply_static(req, status, json):
  * Answer ${status} with the constant JSON text ${json} (not copied).
  */

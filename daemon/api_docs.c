@@ -425,6 +425,18 @@ done:
     return (r < 0 ? -1 : 0);
 }
 
+/* Answer 200 with the JSON text of ${t} (taken over). */
+static int
+reply_text(struct api_req *req, struct docs_text *t)
+{
+
+    if (t->failed) {
+        free(t->p);
+        return (-1);
+    }
+    return (api_reply_text(req, 200, t->p, t->len));
+}
+
 int
 api_doc_list(struct api_req *req)
 {
@@ -433,9 +445,9 @@ api_doc_list(struct api_req *req)
     struct catalog_document_list list;
     struct catalog_doc_query q;
     struct catalog_account owner;
+    struct docs_text t = { NULL, 0, 0, 0 };
     const char *qv[6];
     uint64_t limit = API_PAGE_DEFAULT;
-    json_t *arr, *o;
     size_t i;
     int r;
 
@@ -478,30 +490,30 @@ api_doc_list(struct api_req *req)
         }
         return (api_reply_storage(req, r, ""));
     }
-    if ((arr = json_array()) == NULL) {
-        catalog_document_list_free(&list);
-        return (-1);
-    }
+    docs_text_raw(&t, "{\"documents\":[", 14);
     for (i = 0; i < list.n; i++) {
-        if ((o = docs_record_json(req, &list.v[i], &owner)) == NULL) {
+        if (i > 0) {
+            docs_text_raw(&t, ",", 1);
+        }
+        if (docs_record_write(req, &list.v[i], &owner, &t) != 0) {
             catalog_document_list_free(&list);
-            json_decref(arr);
+            free(t.p);
             return (-1);
         }
-        json_array_append_new(arr, o);
     }
-    o = json_pack("{s:o,s:o}", "documents", arr, "next",
-        list.next[0] != '\0' ? json_string(list.next) : json_null());
+    docs_text_raw(&t, "],\"next\":", 9);
+    docs_text_str(&t, list.next[0] != '\0' ? list.next : NULL);
+    docs_text_raw(&t, "}\n", 2);
     catalog_document_list_free(&list);
-    return (api_reply_json(req, 200, o));
+    return (reply_text(req, &t));
 }
 
 int
 api_doc_get(struct api_req *req)
 {
+    struct docs_text t = { NULL, 0, 0, 0 };
     struct catalog_document doc;
     struct catalog_account owner;
-    json_t *o;
     int r;
 
     if ((r = docs_visible(req, req->params[0], &doc, &owner, 0)) != 0) {
@@ -511,12 +523,14 @@ api_doc_get(struct api_req *req)
         (void)catalog_audit_append(req->app->cat, owner.id,
             req->caller.acct.id, "document.read", doc.id, NULL);
     }
-    o = docs_record_json(req, &doc, &owner);
+    r = docs_record_write(req, &doc, &owner, &t);
     catalog_document_clear(&doc);
-    if (o == NULL) {
+    if (r != 0) {
+        free(t.p);
         return (-1);
     }
-    return (api_reply_json(req, 200, o));
+    docs_text_raw(&t, "\n", 1);
+    return (reply_text(req, &t));
 }
 
 int

@@ -129,6 +129,23 @@ api_reply_json(struct api_req *req, unsigned status, json_t *obj)
 }
 
 int
+api_reply_text(struct api_req *req, unsigned status, char *json, size_t len)
+{
+    struct MHD_Response *resp;
+
+    req->bytes = len;
+    resp = MHD_create_response_from_buffer(len, json, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+        free(json);
+        return (queue(req, status, NULL));
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+        "application/json");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    return (queue(req, status, resp));
+}
+
+int
 api_reply_static(struct api_req *req, unsigned status, const char *json)
 {
     struct MHD_Response *resp;

@@ -1,5 +1,7 @@
 #include "daemon/docs.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,20 +54,99 @@ notfound:
     return (1);
 }
 
-json_t *
-docs_record_json(struct api_req *req, const struct catalog_document *doc,
-    const struct catalog_account *owner)
+void
+docs_text_raw(struct docs_text *t, const char *s, size_t len)
+{
+    size_t ncap;
+    char *np;
+
+    if (t->failed) {
+        return;
+    }
+    if (len > SIZE_MAX / 4 - t->len) {
+        t->failed = 1;
+        return;
+    }
+    if (t->len + len + 1 > t->cap) {
+        ncap = t->cap ? t->cap : 1024;
+        while (ncap < t->len + len + 1) {
+            ncap *= 2;
+        }
+        if ((np = realloc(t->p, ncap)) == NULL) {
+            t->failed = 1;
+            return;
+        }
+        t->p = np;
+        t->cap = ncap;
+    }
+    memcpy(t->p + t->len, s, len);
+    t->len += len;
+    t->p[t->len] = '\0';
+}
+
+void
+docs_text_str(struct docs_text *t, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *run;
+    char esc[6];
+
+    if (s == NULL) {
+        docs_text_raw(t, "null", 4);
+        return;
+    }
+    docs_text_raw(t, "\"", 1);
+    for (run = s; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            continue;
+        }
+        docs_text_raw(t, run, (size_t)(s - run));
+        run = s + 1;
+        if (c == '"' || c == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)c;
+            docs_text_raw(t, esc, 2);
+        } else if (c == '\n') {
+            docs_text_raw(t, "\\n", 2);
+        } else {
+            memcpy(esc, "\\u00", 4);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            docs_text_raw(t, esc, 6);
+        }
+    }
+    docs_text_raw(t, run, (size_t)(s - run));
+    docs_text_raw(t, "\"", 1);
+}
+
+/* Append `,"key":` then the string ${v}. */
+static void
+member(struct docs_text *t, const char *key, const char *v)
+{
+
+    docs_text_raw(t, ",\"", 2);
+    docs_text_raw(t, key, strlen(key));
+    docs_text_raw(t, "\":", 2);
+    docs_text_str(t, v);
+}
+
+int
+docs_record_write(struct api_req *req, const struct catalog_document *doc,
+    const struct catalog_account *owner, struct docs_text *t)
 {
     struct catalog_account dep;
     struct catalog_grant g;
-    char blob[DIGEST_ID_BUFLEN], *hdr = NULL, *meta = NULL;
+    char blob[DIGEST_ID_BUFLEN], created[IDS_TIME_BUFLEN], num[24];
+    char *hdr = NULL, *meta = NULL;
     const char *depname = doc->depositor, *depkind = "unknown";
     const char *signer = NULL;
-    json_t *o = NULL;
+    int rc = -1;
 
     if (catalog_grant_get(req->app->cat, doc->id, req->caller.acct.id,
         &g) != 0) {
-        return (NULL);
+        return (-1);
     }
     if (strcmp(doc->depositor, req->caller.acct.id) == 0) {
         dep = req->caller.acct;
@@ -82,21 +163,32 @@ docs_record_json(struct api_req *req, const struct catalog_document *doc,
         signer = dep.minisign_key;
     }
     digest_id_format(doc->blob, blob);
-    if ((hdr = ids_b64_encode(g.header, g.headerlen)) == NULL ||
+    if (ids_time_format(doc->created, created) != 0 ||
+        (hdr = ids_b64_encode(g.header, g.headerlen)) == NULL ||
         (meta = ids_b64_encode(doc->meta, doc->metalen)) == NULL) {
         goto done;
     }
-    o = json_pack("{s:s,s:s,s:s,s:I,s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:s?}",
-        "document", doc->id, "vault", owner->vault, "blob", blob,
-        "size", (json_int_t)doc->size, "class", doc->doc_class,
-        "created_at", api_time_json(doc->created), "depositor", depname,
-        "depositor_kind", depkind, "header", hdr, "metadata", meta,
-        "signature", doc->signature != NULL ? doc->signature : "",
-        "signer_key", signer);
+    snprintf(num, sizeof(num), "%llu", (unsigned long long)doc->size);
+    docs_text_raw(t, "{\"document\":", 12);
+    docs_text_str(t, doc->id);
+    member(t, "vault", owner->vault);
+    member(t, "blob", blob);
+    docs_text_raw(t, ",\"size\":", 8);
+    docs_text_raw(t, num, strlen(num));
+    member(t, "class", doc->doc_class);
+    member(t, "created_at", created);
+    member(t, "depositor", depname);
+    member(t, "depositor_kind", depkind);
+    member(t, "header", hdr);
+    member(t, "metadata", meta);
+    member(t, "signature", doc->signature != NULL ? doc->signature : "");
+    member(t, "signer_key", signer);
+    docs_text_raw(t, "}", 1);
+    rc = t->failed ? -1 : 0;
 
 done:
     free(hdr);
     free(meta);
     catalog_grant_clear(&g);
-    return (o);
+    return (rc);
 }

@@ -1,7 +1,7 @@
 #ifndef DOCS_H_
 #define DOCS_H_
 
-#include <jansson.h>
+#include <stddef.h>
 
 #include "storage/catalog.h"
 
@@ -24,12 +24,31 @@ int docs_visible(struct api_req *req, const char *id,
     struct catalog_document *doc, struct catalog_account *owner,
     int owner_only);
 
+/* A growing text buffer for JSON written by hand on hot paths. */
+struct docs_text {
+    char *p;
+    size_t len;
+    size_t cap;
+    int failed;                    /* an allocation failed: discard */
+};
+
 /**
- * docs_record_json(req, doc, owner):
- * The record view of ${doc} with the caller's own header (docs/API.md),
- * or NULL on failure.
+ * docs_text_raw(t, s, len), docs_text_str(t, s):
+ * Append ${len} bytes of ${s} as they are / the JSON string literal of the
+ * NUL-terminated UTF-8 text ${s} (quotes, backslashes and control
+ * characters escaped; NULL gives null).  Failures set ${t}->failed.
  */
-json_t *docs_record_json(struct api_req *req,
-    const struct catalog_document *doc, const struct catalog_account *owner);
+void docs_text_raw(struct docs_text *t, const char *s, size_t len);
+void docs_text_str(struct docs_text *t, const char *s);
+
+/**
+ * docs_record_write(req, doc, owner, t):
+ * Append the record view of ${doc} with the caller's own header
+ * (docs/API.md) as a JSON object to ${t}.  Return 0, or -1 if the caller
+ * holds no grant or on failure.
+ */
+int docs_record_write(struct api_req *req,
+    const struct catalog_document *doc, const struct catalog_account *owner,
+    struct docs_text *t);
 
 #endif /* !DOCS_H_ */

@@ -661,6 +661,68 @@ test_api_list_get_delete(void **state)
     api_resp_free(&r);
 }
 
+static void
+test_api_record_escapes_signature_text(void **state)
+{
+    char path[256], id[DIGEST_ID_BUFLEN], sig[2048], meta[512], *text;
+    char *h64, *m64, doc[64];
+    const char *h = api_fake_header("owner");
+    struct api_user u;
+    struct api_resp r;
+    json_t *o;
+    size_t n;
+
+    (void)state;
+    assert_int_equal(api_user_person(&D, &u), 0);
+    blob_path("escapes", 7, path, sizeof(path), id);
+    assert_int_equal(api_request(&D, "PUT", path, u.token, "escapes", 7,
+        NULL, &r), 0);
+    api_resp_free(&r);
+    /* A trusted comment with a quote, a backslash, a tab, non-ASCII. */
+    assert_true(minisig_sign_buf((const uint8_t *)"escapes", 7, &u.sk,
+        "un \"trusted\"", "q\" b\\ t\t \xc3\xa9 \x7f", sig,
+        sizeof(sig)) > 0);
+    n = sodium_base64_ENCODED_LEN(strlen(h), sodium_base64_VARIANT_ORIGINAL);
+    h64 = malloc(n);
+    sodium_bin2base64(h64, n, (const unsigned char *)h, strlen(h),
+        sodium_base64_VARIANT_ORIGINAL);
+    snprintf(meta, sizeof(meta), "%sM", h);
+    n = sodium_base64_ENCODED_LEN(strlen(meta),
+        sodium_base64_VARIANT_ORIGINAL);
+    m64 = malloc(n);
+    sodium_bin2base64(m64, n, (const unsigned char *)meta, strlen(meta),
+        sodium_base64_VARIANT_ORIGINAL);
+    o = json_pack("{s:s,s:s,s:s,s:s,s:s}", "blob", id, "class", "other",
+        "header", h64, "metadata", m64, "signature", sig);
+    text = json_dumps(o, 0);
+    json_decref(o);
+    snprintf(path, sizeof(path), "/v1/vaults/%s/documents", u.vault);
+    assert_int_equal(api_request(&D, "POST", path, u.token, text,
+        strlen(text), NULL, &r), 0);
+    assert_int_equal(r.status, 201);
+    assert_int_equal(api_json_field(r.body, "document", doc, sizeof(doc)),
+        0);
+    api_resp_free(&r);
+    free(text);
+    snprintf(path, sizeof(path), "/v1/documents/%s", doc);
+    assert_int_equal(api_request(&D, "GET", path, u.token, NULL, 0, NULL,
+        &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(o = json_loads(r.body, 0, NULL));
+    assert_string_equal(json_string_value(json_object_get(o, "signature")),
+        sig);
+    assert_string_equal(json_string_value(json_object_get(o, "header")),
+        h64);
+    assert_string_equal(json_string_value(json_object_get(o, "metadata")),
+        m64);
+    assert_string_equal(json_string_value(json_object_get(o, "class")),
+        "other");
+    json_decref(o);
+    api_resp_free(&r);
+    free(h64);
+    free(m64);
+}
+
 /* PUT a grant of ${doc} to ${to} by ${owner}; return the status. */
 static long
 grant(const struct api_user *owner, const char *doc, const char *to)
@@ -954,6 +1016,7 @@ main(void)
         cmocka_unit_test(test_api_blob_get_range_etag_and_visibility),
         cmocka_unit_test(test_api_deposit_receipt_verifies_and_is_idempotent),
         cmocka_unit_test(test_api_list_get_delete),
+        cmocka_unit_test(test_api_record_escapes_signature_text),
         cmocka_unit_test(test_api_grants_give_and_take_access),
         cmocka_unit_test(test_api_share_link_serves_header_and_blob),
         cmocka_unit_test(test_api_opposition_refuses_employer_deposits),
