@@ -212,7 +212,7 @@ report_write(const struct employer_run *run, const char *path)
     size_t i;
     int err = 0;
 
-    if (outfile_open_replace(&of, path, 0644) != 0) {
+    if (outfile_open_replace(&of, path, 0600) != 0) {
         return (-1);
     }
     for (i = 0; report_cols[i] != NULL; i++) {
