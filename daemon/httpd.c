@@ -463,7 +463,14 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     atomic_fetch_sub(&h->inflight, 1);
 }
 
-/* libmicrohttpd's own diagnostics go to the log. */
+/*
+ * libmicrohttpd's own diagnostics go to the log.  The format comes from
+ * the library, never from a client; the attribute lets compilers check
+ * that it is used as a format.
+ */
+static void on_mhd_log(void *, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
