@@ -32,11 +32,18 @@ check "20 documents before the backup" sh -c '
     done
 ) &
 spid=$!
-sleep 1
+# wait_ids N: until the stream has acknowledged at least N documents.
+wait_ids() {
+    _w=0
+    while [ "$(cat during.ids 2>/dev/null | wc -l)" -lt "$1" ] && [ $_w -lt 600 ]; do
+        sleep 0.1; _w=$((_w + 1))
+    done
+}
+wait_ids 1
 check "backup while deposits go on" sh -c '
     "$D" backup -o "$1/b.tar" --data "$1/data" --with-key >backup.out &&
     cat backup.out' _ "$T"
-sleep 1
+wait_ids $(($(wc -l <during.ids) + 1))
 touch stop
 wait $spid
 n=$(sed -n 's/^backup: \([0-9]*\) documents.*/\1/p' backup.out)
