@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -561,6 +562,8 @@ cmd_export(int argc, char **argv)
     int c, rc, opened = 0;
 
     memset(&x, 0, sizeof(x));
+    /* Member names are UTF-8: let libarchive convert them as such. */
+    (void)setlocale(LC_CTYPE, "C.UTF-8");
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
@@ -1172,6 +1175,9 @@ cmd_import(int argc, char **argv)
     memset(&m, 0, sizeof(m));
     m.fd = -1;
     m.class = "other";
+    /* Zip and pax names are UTF-8: libarchive can only hand them over
+     * in a UTF-8 locale (in "C" they come back empty). */
+    (void)setlocale(LC_CTYPE, "C.UTF-8");
     while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
         switch (c) {
         case 'c':

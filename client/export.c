@@ -575,7 +575,11 @@ export_scan(struct archive *a, uint64_t compressed,
             rc = EXPORT_EBOMB;
             goto done;
         }
-        raw = archive_entry_pathname(e);
+        /* The UTF-8 form when libarchive knows the archive's charset
+         * (zip UTF-8 flag, pax), else the bytes as stored. */
+        if ((raw = archive_entry_pathname_utf8(e)) == NULL) {
+            raw = archive_entry_pathname(e);
+        }
         if (archive_entry_filetype(e) == AE_IFDIR &&
             archive_entry_hardlink(e) == NULL) {
             continue;       /* folders come with their files' paths */

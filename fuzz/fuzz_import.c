@@ -5,6 +5,7 @@
  * is not UTF-8 or has control characters, never hand over more than the
  * size limit for one entry, and report exactly the bytes it handed over.
  */
+#include <locale.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -111,6 +112,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *name, *safe;
 
     memset(&s, 0, sizeof(s));
+    (void)setlocale(LC_CTYPE, "C.UTF-8");    /* as coffre import does */
     if ((a = export_reader_new()) == NULL) {
         abort();
     }

@@ -16,19 +16,22 @@ cd "$T/w"
 alice() { COFFRE_HOME="$A" "$C" "$@"; }
 check "alice init" sh -c 'COFFRE_HOME="$1" "$C" init --server "$URL" >init.out' _ "$A"
 
-# 200 documents: 150 payslips, 48 others, and two with the same name.
+# 200 documents: 150 payslips, 48 others (one with accents in its name),
+# and two with the same name.
 python3 - <<'EOF'
 import os
-for i in range(198):
+for i in range(197):
     with open("in/a/doc%03d.txt" % i, "wb") as f:
         f.write(os.urandom(i * 37) + b"doc %d\n" % i)
+open("in/a/relevé été 2019.txt", "wb").write(b"accents\n")
 open("in/a/same.pdf", "wb").write(b"first same\n")
 open("in/b/same.pdf", "wb").write(b"second same\n")
 EOF
 check "put 150 payslips" sh -c 'COFFRE_HOME="$1" "$C" put --class payslip \
     in/a/doc0*.txt in/a/doc1[0-4]*.txt >/dev/null' _ "$A"
 check "put the others" sh -c 'COFFRE_HOME="$1" "$C" put \
-    in/a/doc1[5-9]*.txt in/a/same.pdf in/b/same.pdf >/dev/null' _ "$A"
+    in/a/doc1[5-9]*.txt in/a/relev*.txt in/a/same.pdf in/b/same.pdf \
+    >/dev/null' _ "$A"
 check "200 documents listed" sh -c '
     test "$(COFFRE_HOME="$1" "$C" ls | wc -l)" -eq 200' _ "$A"
 alice ls --json >ls.json

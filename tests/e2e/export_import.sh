@@ -57,6 +57,10 @@ with tarfile.open("bad.tar", "w", format=tarfile.GNU_FORMAT,
     add(t, "good/dir/two.txt", b"good two\n")
     add(t, "./good/three ünïcode.txt", b"good three\n")
 
+# A zip with a UTF-8 name (flagged as such).
+with zipfile.ZipFile("utf8.zip", "w") as z:
+    z.writestr("dossier/relevé été.txt", b"utf-8 zip\n")
+
 # A zip bomb: 300 MiB of zeros deflates to about 300 KiB.
 with zipfile.ZipFile("bomb.zip", "w", zipfile.ZIP_DEFLATED) as z:
     with z.open("zeros.bin", "w", force_zip64=True) as f:
@@ -111,6 +115,9 @@ check "encrypted zip entry refused (exit 1)" code 1 alice import enc.zip
 check "encrypted zip: reason given" sh -c '
     COFFRE_HOME="$1" "$C" import enc.zip 2>&1 | grep -q "encrypted"' _ "$A"
 check "plain zip imported" alice import mixed.zip
+check "zip with a UTF-8 name imported under that name" sh -c '
+    COFFRE_HOME="$1" "$C" import utf8.zip &&
+    COFFRE_HOME="$1" "$C" ls | grep -q "dossier/relevé été.txt"' _ "$A"
 
 check "zip bomb stops the archive (exit 1)" code 1 alice import bomb.zip
 check "zip bomb: told why" sh -c '
@@ -118,8 +125,8 @@ check "zip bomb: told why" sh -c '
 check "tar.gz bomb stops the archive (exit 1)" code 1 alice import bomb.tar.gz
 check "nothing of the bombs landed" sh -c '
     ! COFFRE_HOME="$1" "$C" ls | grep -q -e zeros -e after-' _ "$A"
-check "4 documents in all" sh -c '
-    test "$(COFFRE_HOME="$1" "$C" ls | wc -l)" -eq 4' _ "$A"
+check "5 documents in all" sh -c '
+    test "$(COFFRE_HOME="$1" "$C" ls | wc -l)" -eq 5' _ "$A"
 check "not an archive (exit 1)" code 1 alice import init.out
 check "nothing extracted into the folder" sh -c '
     ! test -e evil -o -e link -o -e good -o -e ../evil'
