@@ -165,7 +165,8 @@ keys_text_add(struct keys_mem *m, const char *s)
 /*
  * Write the plaintext of the key file of ${k} into ${m} (secret).  The
  * minisign secret key file goes in as comment lines so that the whole
- * text is also an age identity file (`age -d -i`).
+ * text is also an age identity file (`age -d -i`).  Return 0, AGE_ENOMEM
+ * or AGE_EINVAL.
  */
 static int
 keys_text(const struct keys *k, struct keys_mem *m)
@@ -173,7 +174,7 @@ keys_text(const struct keys *k, struct keys_mem *m)
     struct minisig_pubkey pub;
     char rcpt[KEYS_RECIPIENT_MAX], mpub[MINISIG_PUBKEY_B64_LEN + 1];
     char *msec, *sec, *nl;
-    int n, rc = -1;
+    int n, rc = AGE_ENOMEM;
 
     if ((msec = secmem_alloc(MINISIG_FILE_MAX)) == NULL) {
         goto err0;
@@ -181,6 +182,7 @@ keys_text(const struct keys *k, struct keys_mem *m)
     if ((sec = secmem_alloc(KEYS_SECRET_MAX)) == NULL) {
         goto err1;
     }
+    rc = AGE_EINVAL;
     minisig_seckey_public(&k->sign, &pub);
     minisig_pubkey_encode(&pub, mpub);
     if (keys_recipient_encode(k->x25519_pk, rcpt, sizeof(rcpt)) != 0 ||
@@ -242,8 +244,7 @@ keys_file_write(const struct keys *k, const char *passphrase,
     memset(&m, 0, sizeof(m));
     m.out = text;
     m.cap = KEYS_TEXT_MAX;
-    if (keys_text(k, &m) != 0) {
-        rc = AGE_EINVAL;
+    if ((rc = keys_text(k, &m)) != 0) {
         goto err1;
     }
 
@@ -270,20 +271,31 @@ err0:
     return (rc);
 }
 
-int
-keys_file_is_encrypted(const uint8_t *buf, size_t len)
+/*
+ * Is ${buf} an age file whose only stanza is scrypt?  Return 1, 0, or
+ * AGE_ENOMEM.
+ */
+static int
+keys_is_scrypt(const uint8_t *buf, size_t len)
 {
     struct age_header *hdr;
     size_t used;
-    int yes;
+    int rc;
 
-    if (age_header_parse(buf, len, &hdr, &used) != 0) {
-        return (0);
+    if ((rc = age_header_parse(buf, len, &hdr, &used)) != 0) {
+        return (rc == AGE_ENOMEM ? AGE_ENOMEM : 0);
     }
-    yes = age_header_nstanzas(hdr) == 1 &&
+    rc = age_header_nstanzas(hdr) == 1 &&
         strcmp(age_header_stanza_type(hdr, 0), "scrypt") == 0;
     age_header_free(hdr);
-    return (yes);
+    return (rc);
+}
+
+int
+keys_file_is_encrypted(const uint8_t *buf, size_t len)
+{
+
+    return (keys_is_scrypt(buf, len) == 1);
 }
 
 /* A line of text: ${p}, ${len} bytes without the LF. */
@@ -327,6 +339,7 @@ keys_line_has(const struct keys_line *l, const char *prefix)
 /*
  * The minisign secret key of a key file: the two lines after the marker,
  * each "# " + a line of the minisign -W file.  Parse them into ${sk}.
+ * Return 0, AGE_EFORMAT or AGE_ENOMEM.
  */
 static int
 keys_parse_msec(const char *text, size_t len, size_t *pos,
@@ -335,10 +348,10 @@ keys_parse_msec(const char *text, size_t len, size_t *pos,
     struct keys_line l;
     char *f;
     size_t flen = 0;
-    int i, rc = -1;
+    int i, rc = AGE_EFORMAT;
 
     if ((f = secmem_alloc(MINISIG_FILE_MAX)) == NULL) {
-        return (-1);
+        return (AGE_ENOMEM);
     }
     for (i = 0; i < 2; i++) {
         if (keys_next_line(text, len, pos, &l) != 1 ||
@@ -362,7 +375,8 @@ done:
 
 /*
  * Parse key file plaintext ${text} into ${k}.  Every part must be there
- * and the public halves must match the secrets.  Return 0 or AGE_EFORMAT.
+ * and the public halves must match the secrets.  Return 0, AGE_EFORMAT or
+ * AGE_ENOMEM.
  */
 static int
 keys_parse_text(const char *text, size_t len, struct keys *k)
@@ -402,9 +416,10 @@ keys_parse_text(const char *text, size_t len, struct keys *k)
             have_mpub = 1;
         } else if (l.len == strlen(KEYS_L_MSEC) &&
             keys_line_has(&l, KEYS_L_MSEC) && !have_msec) {
-            if (keys_parse_msec(text, len, &pos, &k->sign) != 0) {
+            if ((rc = keys_parse_msec(text, len, &pos, &k->sign)) != 0) {
                 goto done;
             }
+            rc = AGE_EFORMAT;
             have_msec = 1;
         } else if (keys_line_has(&l, KEYS_L_SECRET) && !have_sec) {
             if (keys_secret_decode(l.p, l.len, k->x25519_sk) != 0) {
@@ -445,8 +460,8 @@ keys_file_read(const uint8_t *buf, size_t len, const char *passphrase,
     int rc;
 
     *out = NULL;
-    if (!keys_file_is_encrypted(buf, len)) {
-        rc = AGE_EFORMAT;
+    if ((rc = keys_is_scrypt(buf, len)) != 1) {
+        rc = (rc == AGE_ENOMEM) ? AGE_ENOMEM : AGE_EFORMAT;
         goto err0;
     }
     if ((id = secmem_alloc(sizeof(*id))) == NULL) {

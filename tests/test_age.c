@@ -14,6 +14,66 @@
 #include "crypto/age_internal.h"
 #include "crypto/b64.h"
 #include "crypto/keys.h"
+#include "crypto/secmem.h"
+
+/*
+ * Allocation fault injection (tests/test_age.mk wraps malloc, calloc,
+ * realloc and secmem_alloc for our objects): when fail_countdown reaches
+ * zero, that one allocation fails.  -1: never.
+ */
+static int fail_countdown = -1;
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t n);
+void *__real_secmem_alloc(size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t n);
+void *__wrap_secmem_alloc(size_t n);
+
+/* Should this allocation fail? */
+static int
+fault_now(void)
+{
+
+    if (fail_countdown < 0) {
+        return (0);
+    }
+    if (fail_countdown-- == 0) {
+        fail_countdown = -1;
+        return (1);
+    }
+    return (0);
+}
+
+void *
+__wrap_malloc(size_t n)
+{
+
+    return (fault_now() ? NULL : __real_malloc(n));
+}
+
+void *
+__wrap_calloc(size_t n, size_t size)
+{
+
+    return (fault_now() ? NULL : __real_calloc(n, size));
+}
+
+void *
+__wrap_realloc(void *p, size_t n)
+{
+
+    return (fault_now() ? NULL : __real_realloc(p, n));
+}
+
+void *
+__wrap_secmem_alloc(size_t n)
+{
+
+    return (fault_now() ? NULL : __real_secmem_alloc(n));
+}
 
 /* A growable output buffer, as an age_write_fn sink. */
 struct tbuf {
@@ -1282,6 +1342,159 @@ test_age_io_errors(void **state)
     age_header_free(NULL);
 }
 
+/* A fixed-size sink that never allocates (for fault injection). */
+struct fixsink {
+    uint8_t buf[300000];
+    size_t len;
+};
+
+static int
+fixsink_write(void *cookie, const uint8_t *buf, size_t len)
+{
+    struct fixsink *f = cookie;
+
+    if (len > sizeof(f->buf) - f->len) {
+        return (-1);
+    }
+    memcpy(f->buf + f->len, buf, len);
+    f->len += len;
+    return (0);
+}
+
+/*
+ * Make the ${i}-th allocation fail during ${op}; return its result and
+ * set *${hit} if the failure was injected (else ${op} ran clean).
+ */
+#define WITH_FAULT(i, hit, rc, op) do {                                   \
+    fail_countdown = (int)(i);                                          \
+    (rc) = (op);                                                        \
+    *(hit) = (fail_countdown == -1);                                    \
+    fail_countdown = -1;                                                \
+} while (0)
+
+/*
+ * Every allocation of encryption, decryption, header and key-file code
+ * failing in turn gives AGE_ENOMEM (or a NULL object), never a crash, a
+ * leak (ASan) or a success with wrong output.
+ */
+static void
+test_age_alloc_failures_are_clean(void **state)
+{
+    static struct fixsink ct, pt, kf;
+    struct age_identity id, sid;
+    struct age_recipient r[2], sr;
+    struct age_header *h;
+    struct age_stream *s;
+    struct keys *k, *k2;
+    uint8_t in[70000], fk[AGE_FILE_KEY_BYTES], *hdr;
+    size_t i, used, hl;
+    int rc, hit, injected = 0;
+
+    (void)state;
+    new_x25519(&id, &r[0]);
+    r[1] = r[0];
+    randombytes_buf(in, sizeof(in));
+    memset(&sr, 0, sizeof(sr));
+    sr.kind = AGE_SCRYPT;
+    sr.passphrase = "pw";
+    sr.passlen = 2;
+    sr.log2_n = AGE_MIN_SCRYPT_LOG2;
+    memset(&sid, 0, sizeof(sid));
+    sid.kind = AGE_SCRYPT;
+    sid.passphrase = "pw";
+    sid.passlen = 2;
+
+    /* Whole-file encryption to two recipients, and decryption. */
+    for (i = 0, hit = 1; hit; i++) {
+        struct tsrc src = { in, sizeof(in), 0, 0, 0 };
+
+        ct.len = 0;
+        WITH_FAULT(i, &hit, rc, age_encrypt(r, 2, tsrc_read, &src,
+            fixsink_write, &ct));
+        assert_int_equal(rc, hit ? AGE_ENOMEM : 0);
+        injected += hit;
+    }
+    for (i = 0, hit = 1; hit; i++) {
+        struct tsrc src = { ct.buf, ct.len, 0, 0, 0 };
+
+        pt.len = 0;
+        WITH_FAULT(i, &hit, rc, age_decrypt(&id, 1, tsrc_read, &src,
+            fixsink_write, &pt));
+        assert_int_equal(rc, hit ? AGE_ENOMEM : 0);
+        injected += hit;
+    }
+    assert_int_equal(pt.len, sizeof(in));
+    assert_memory_equal(pt.buf, in, sizeof(in));
+
+    /* Header functions and streams on their own. */
+    age_file_key_new(fk);
+    for (i = 0, hit = 1; hit; i++) {
+        WITH_FAULT(i, &hit, rc, age_header_new(fk, r, 2, &hdr, &hl));
+        assert_int_equal(rc, hit ? AGE_ENOMEM : 0);
+        if (rc == 0) {
+            free(hdr);
+        }
+        injected += hit;
+    }
+    for (i = 0, hit = 1; hit; i++) {
+        WITH_FAULT(i, &hit, rc, age_header_parse(ct.buf, ct.len, &h,
+            &used));
+        assert_int_equal(rc, hit ? AGE_ENOMEM : 0);
+        age_header_free(h);
+        injected += hit;
+    }
+    for (i = 0, hit = 1; hit; i++) {
+        WITH_FAULT(i, &hit, s, age_stream_new_encrypt(fk));
+        assert_true(hit ? s == NULL : s != NULL);
+        age_stream_free(s);
+        injected += hit;
+    }
+
+    /* Passphrase files and key files. */
+    for (i = 0, hit = 1; hit; i++) {
+        struct tsrc src = { in, 10, 0, 0, 0 };
+
+        kf.len = 0;
+        WITH_FAULT(i, &hit, rc, age_encrypt(&sr, 1, tsrc_read, &src,
+            fixsink_write, &kf));
+        assert_int_equal(rc, hit ? AGE_ENOMEM : 0);
+        injected += hit;
+    }
+    for (i = 0, hit = 1; hit; i++) {
+        WITH_FAULT(i, &hit, k, keys_generate());
+        assert_true(hit ? k == NULL : k != NULL);
+        if (!hit) {
+            break;
+        }
+        injected++;
+    }
+    for (i = 0, hit = 1; hit; i++) {
+        kf.len = 0;
+        WITH_FAULT(i, &hit, rc, keys_file_write(k, "pw", 2,
+            AGE_MIN_SCRYPT_LOG2, fixsink_write, &kf));
+        assert_int_equal(rc, hit ? AGE_ENOMEM : 0);
+        injected += hit;
+    }
+    for (i = 0, hit = 1; hit; i++) {
+        WITH_FAULT(i, &hit, rc, keys_file_read(kf.buf, kf.len, "pw", 2,
+            &k2));
+        if (hit) {
+            assert_int_equal(rc, AGE_ENOMEM);
+            assert_null(k2);
+        } else {
+            assert_int_equal(rc, 0);
+            assert_memory_equal(k2->x25519_sk, k->x25519_sk, 32);
+            keys_free(k2);
+        }
+        injected += hit;
+    }
+    keys_free(k);
+    (void)sid;
+
+    /* The loops above did inject failures. */
+    assert_true(injected > 20);
+}
+
 /* Every code has its own message. */
 static void
 test_age_strerror_all_codes(void **state)
@@ -1326,6 +1539,7 @@ main(void)
         cmocka_unit_test(test_age_header_unwrap_rejects_low_order_share),
         cmocka_unit_test(test_age_decrypt_skips_unknown_stanzas),
         cmocka_unit_test(test_age_io_errors),
+        cmocka_unit_test(test_age_alloc_failures_are_clean),
         cmocka_unit_test(test_age_strerror_all_codes),
     };
 
