@@ -24,7 +24,7 @@
  * signature over the plaintext.
  */
 
-enum { OPT_PASSFILE = 256, OPT_FORCE };
+enum { OPT_PASSFILE = 256, OPT_FORCE, OPT_SIG };
 
 /* fetchdoc plain sink: the plaintext to the temporary output file. */
 static int
@@ -34,13 +34,37 @@ plain_to_fd(void *cookie, const uint8_t *buf, size_t len)
     return (write_all(*(int *)cookie, buf, len));
 }
 
+/* Write the author's signature of ${rec} beside ${out}, as OUT.minisig. */
+static int
+sig_write(json_t *rec, const char *out)
+{
+    const char *sig = json_string_value(json_object_get(rec, "signature"));
+    struct outfile of;
+    char *path;
+    int rc = -1;
+
+    if (sig == NULL || (path = str_concat(out, ".minisig")) == NULL) {
+        return (-1);
+    }
+    if (outfile_open(&of, path, 0644) == 0) {
+        if (write_all(of.fd, sig, strlen(sig)) == 0) {
+            rc = outfile_commit(&of);
+        } else {
+            outfile_abort(&of);
+        }
+    }
+    free(path);
+    return (rc);
+}
+
 /*
  * Fetch one document ${id} into ${out} (NULL: its name, inside ${dir} if
- * non-NULL, else the current folder).  Return an exit code.
+ * non-NULL, else the current folder); with ${sig}, its author's signature
+ * into OUT.minisig too.  Return an exit code.
  */
 static int
 get_one(struct session *s, const struct keys *k, const char *id,
-    const char *out, const char *dir, int force)
+    const char *out, const char *dir, int force, int sig)
 {
     struct fetchdoc f;
     struct outfile of;
@@ -103,6 +127,10 @@ get_one(struct session *s, const struct keys *k, const char *id,
     if (outfile_commit(&of) != 0) {
         goto done;
     }
+    if (sig && sig_write(rec, out) != 0) {
+        warnx_("%s: cannot write %s.minisig", id, out);
+        goto done;
+    }
     if (!client_quiet) {
         fprintf(stderr, "%s: %s (signed by %s: %s)\n", id, out,
             json_string_value(json_object_get(rec, "depositor")), f.trusted);
@@ -127,6 +155,7 @@ cmd_get(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"directory", required_argument, NULL, 'd'},
         {"force", no_argument, NULL, OPT_FORCE},
+        {"sig", no_argument, NULL, OPT_SIG},
         {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -134,13 +163,14 @@ cmd_get(int argc, char **argv)
     const char *out = NULL, *dir = NULL, *passfile = NULL;
     struct session *s = NULL;
     struct keys *k;
-    int c, i, rc, worst = EXIT_OK, force = 0;
+    int c, i, rc, worst = EXIT_OK, force = 0, sig = 0;
 
     while ((c = getopt_long(argc, argv, "o:d:h", opts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'd': dir = optarg; break;
         case OPT_FORCE: force = 1; break;
+        case OPT_SIG: sig = 1; break;
         case OPT_PASSFILE: passfile = optarg; break;
         case 'h': return (command_help("get"));
         default: return (usage_error("get", "bad option"));
@@ -162,7 +192,7 @@ cmd_get(int argc, char **argv)
     }
     /* One login and one key file opening for any number of documents. */
     for (i = optind; i < argc; i++) {
-        rc = get_one(s, k, argv[i], out, dir, force);
+        rc = get_one(s, k, argv[i], out, dir, force, sig);
         if (rc != EXIT_OK && (worst == EXIT_OK || rc == EXIT_INTEGRITY)) {
             worst = rc;
         }

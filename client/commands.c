@@ -125,15 +125,17 @@ const struct command commands[] = {
         "class, size, whether the author's signature of the metadata checks\n"
         "(ok/bad), name, and who deposited it when not you.\n"},
     {"get", cmd_get, "download, check and decrypt documents",
-        "Usage: coffre get ID [-o PATH] [--force]\n"
-        "       coffre get ID... [-d DIR] [--force]\n"
+        "Usage: coffre get ID [-o PATH] [--force] [--sig]\n"
+        "       coffre get ID... [-d DIR] [--force] [--sig]\n"
         "\n"
         "Download document ID (or a unique prefix of it), check that the\n"
         "blob matches its id, decrypt it, verify its author's signature, and\n"
         "only then move it into place (PATH, or its original name in DIR or\n"
         "the current folder).  Any failure writes nothing and exits 5;\n"
         "--force keeps a document whose signature fails, with a loud\n"
-        "warning.  Several IDs are fetched with one login.\n"
+        "warning.  Several IDs are fetched with one login.  --sig also\n"
+        "writes the author's signature beside each file (PATH.minisig), so\n"
+        "that anyone can check it with `minisign -Vm PATH -P AUTHOR_KEY`.\n"
         "\n"
         "Example:\n"
         "  coffre get 3f2a -o bulletin-2026-10.pdf\n"},

@@ -165,14 +165,22 @@ check "employer's coffre get fails, nothing written" sh -c '
     ! COFFRE_HOME="$1" "$C" get "$2" -o nope.pdf && test ! -e nope.pdf' _ "$E" "$doc1"
 
 # The payslip verifies with minisign alone, and says whom and when.
-check "employee 1 fetches the record" test "$(api "$T/p1" "/v1/documents/$doc1")" = 200
-"$PY" -c 'import json; r = json.load(open("api.out")); open("got-'"$doc1"'.minisig", "w").write(r["signature"])'
+check "employee 1 gets a payslip and its signature (get --sig)" \
+    person 1 get --sig "$doc1" -o "sig-$doc1.pdf"
 check "minisign -Vm payslip with the employer's key" sh -c '
-    minisign -Vm "got-$1" -x "got-$1.minisig" -P "$2" >mv.out &&
-    grep -q "Trusted comment: coffre-payslip-v1	siret:$3	vault:$4	period:2022-01	class:payslip" mv.out' \
+    minisign -Vm "sig-$1.pdf" -P "$2" >mv.out &&
+    grep -q "Trusted comment: coffre-payslip-v1	siret:$3	vault:$4	period:2022-01	class:payslip	sha256:" mv.out' \
     _ "$doc1" "$ekey" "$SIRET" "$v1"
-check "minisign refuses it with another key" not minisign -Vm "got-$doc1" \
-    -x "got-$doc1.minisig" -P "$skey"
+# The payroll facts of the first row: signed the same way, linked.
+set -- $("$PY" -c 'import csv
+r = [x for x in csv.DictReader(open("r1.csv", newline="")) if x["facts_document"]][0]
+print(r["document"], r["facts_document"])')
+check "payroll facts: got back, signed, linked to their payslip" sh -c '
+    COFFRE_HOME="$1" "$C" get --sig "$2" -o facts.json && cmp -s facts.json oct/f1.json &&
+    minisign -Vm facts.json -P "$3" | grep -q "class:payroll-facts	payslip:$4	sha256:"' \
+    _ "$T/p1" "$2" "$ekey" "$1"
+check "minisign refuses it with another key" not minisign -Vm "sig-$doc1.pdf" \
+    -P "$skey"
 
 # Re-runs deposit nothing new, with the journal and without it.
 check "re-run (exit 0)" sh -c 'COFFRE_HOME="$1" "$C" push --manifest m1.csv --report r1.csv 2>rerun.err' _ "$E"
