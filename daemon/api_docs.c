@@ -427,7 +427,7 @@ done:
 
 /* Answer 200 with the JSON text of ${t} (taken over). */
 static int
-reply_text(struct api_req *req, struct docs_text *t)
+reply_text(struct api_req *req, struct jsontext *t)
 {
 
     if (t->failed) {
@@ -445,7 +445,7 @@ api_doc_list(struct api_req *req)
     struct catalog_document_list list;
     struct catalog_doc_query q;
     struct catalog_account owner;
-    struct docs_text t = { NULL, 0, 0, 0 };
+    struct jsontext t = { NULL, 0, 0, 0 };
     const char *qv[6];
     uint64_t limit = API_PAGE_DEFAULT;
     size_t i;
@@ -490,10 +490,10 @@ api_doc_list(struct api_req *req)
         }
         return (api_reply_storage(req, r, ""));
     }
-    docs_text_raw(&t, "{\"documents\":[", 14);
+    jsontext_raw(&t, "{\"documents\":[", 14);
     for (i = 0; i < list.n; i++) {
         if (i > 0) {
-            docs_text_raw(&t, ",", 1);
+            jsontext_raw(&t, ",", 1);
         }
         if (docs_record_write(req, &list.v[i], &owner, &t) != 0) {
             catalog_document_list_free(&list);
@@ -501,9 +501,9 @@ api_doc_list(struct api_req *req)
             return (-1);
         }
     }
-    docs_text_raw(&t, "],\"next\":", 9);
-    docs_text_str(&t, list.next[0] != '\0' ? list.next : NULL);
-    docs_text_raw(&t, "}\n", 2);
+    jsontext_raw(&t, "],\"next\":", 9);
+    jsontext_str(&t, list.next[0] != '\0' ? list.next : NULL);
+    jsontext_raw(&t, "}\n", 2);
     catalog_document_list_free(&list);
     return (reply_text(req, &t));
 }
@@ -511,7 +511,7 @@ api_doc_list(struct api_req *req)
 int
 api_doc_get(struct api_req *req)
 {
-    struct docs_text t = { NULL, 0, 0, 0 };
+    struct jsontext t = { NULL, 0, 0, 0 };
     struct catalog_document doc;
     struct catalog_account owner;
     int r;
@@ -529,7 +529,7 @@ api_doc_get(struct api_req *req)
         free(t.p);
         return (-1);
     }
-    docs_text_raw(&t, "\n", 1);
+    jsontext_raw(&t, "\n", 1);
     return (reply_text(req, &t));
 }
 

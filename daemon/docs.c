@@ -54,87 +54,20 @@ notfound:
     return (1);
 }
 
-void
-docs_text_raw(struct docs_text *t, const char *s, size_t len)
-{
-    size_t ncap;
-    char *np;
-
-    if (t->failed) {
-        return;
-    }
-    if (len > SIZE_MAX / 4 - t->len) {
-        t->failed = 1;
-        return;
-    }
-    if (t->len + len + 1 > t->cap) {
-        ncap = t->cap ? t->cap : 1024;
-        while (ncap < t->len + len + 1) {
-            ncap *= 2;
-        }
-        if ((np = realloc(t->p, ncap)) == NULL) {
-            t->failed = 1;
-            return;
-        }
-        t->p = np;
-        t->cap = ncap;
-    }
-    memcpy(t->p + t->len, s, len);
-    t->len += len;
-    t->p[t->len] = '\0';
-}
-
-void
-docs_text_str(struct docs_text *t, const char *s)
-{
-    static const char hex[] = "0123456789abcdef";
-    const char *run;
-    char esc[6];
-
-    if (s == NULL) {
-        docs_text_raw(t, "null", 4);
-        return;
-    }
-    docs_text_raw(t, "\"", 1);
-    for (run = s; *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            continue;
-        }
-        docs_text_raw(t, run, (size_t)(s - run));
-        run = s + 1;
-        if (c == '"' || c == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)c;
-            docs_text_raw(t, esc, 2);
-        } else if (c == '\n') {
-            docs_text_raw(t, "\\n", 2);
-        } else {
-            memcpy(esc, "\\u00", 4);
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            docs_text_raw(t, esc, 6);
-        }
-    }
-    docs_text_raw(t, run, (size_t)(s - run));
-    docs_text_raw(t, "\"", 1);
-}
-
 /* Append `,"key":` then the string ${v}. */
 static void
-member(struct docs_text *t, const char *key, const char *v)
+member(struct jsontext *t, const char *key, const char *v)
 {
 
-    docs_text_raw(t, ",\"", 2);
-    docs_text_raw(t, key, strlen(key));
-    docs_text_raw(t, "\":", 2);
-    docs_text_str(t, v);
+    jsontext_raw(t, ",\"", 2);
+    jsontext_raw(t, key, strlen(key));
+    jsontext_raw(t, "\":", 2);
+    jsontext_str(t, v);
 }
 
 int
 docs_record_write(struct api_req *req, const struct catalog_document *doc,
-    const struct catalog_account *owner, struct docs_text *t)
+    const struct catalog_account *owner, struct jsontext *t)
 {
     struct catalog_account dep;
     struct catalog_grant g;
@@ -169,12 +102,12 @@ docs_record_write(struct api_req *req, const struct catalog_document *doc,
         goto done;
     }
     snprintf(num, sizeof(num), "%llu", (unsigned long long)doc->size);
-    docs_text_raw(t, "{\"document\":", 12);
-    docs_text_str(t, doc->id);
+    jsontext_raw(t, "{\"document\":", 12);
+    jsontext_str(t, doc->id);
     member(t, "vault", owner->vault);
     member(t, "blob", blob);
-    docs_text_raw(t, ",\"size\":", 8);
-    docs_text_raw(t, num, strlen(num));
+    jsontext_raw(t, ",\"size\":", 8);
+    jsontext_raw(t, num, strlen(num));
     member(t, "class", doc->doc_class);
     member(t, "created_at", created);
     member(t, "depositor", depname);
@@ -183,7 +116,7 @@ docs_record_write(struct api_req *req, const struct catalog_document *doc,
     member(t, "metadata", meta);
     member(t, "signature", doc->signature != NULL ? doc->signature : "");
     member(t, "signer_key", signer);
-    docs_text_raw(t, "}", 1);
+    jsontext_raw(t, "}", 1);
     rc = t->failed ? -1 : 0;
 
 done:

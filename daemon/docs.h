@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 
+#include "daemon/jsontext.h"
 #include "storage/catalog.h"
 
 /*
@@ -24,23 +25,6 @@ int docs_visible(struct api_req *req, const char *id,
     struct catalog_document *doc, struct catalog_account *owner,
     int owner_only);
 
-/* A growing text buffer for JSON written by hand on hot paths. */
-struct docs_text {
-    char *p;
-    size_t len;
-    size_t cap;
-    int failed;                    /* an allocation failed: discard */
-};
-
-/**
- * docs_text_raw(t, s, len), docs_text_str(t, s):
- * Append ${len} bytes of ${s} as they are / the JSON string literal of the
- * NUL-terminated UTF-8 text ${s} (quotes, backslashes and control
- * characters escaped; NULL gives null).  Failures set ${t}->failed.
- */
-void docs_text_raw(struct docs_text *t, const char *s, size_t len);
-void docs_text_str(struct docs_text *t, const char *s);
-
 /**
  * docs_record_write(req, doc, owner, t):
  * Append the record view of ${doc} with the caller's own header
@@ -49,6 +33,6 @@ void docs_text_str(struct docs_text *t, const char *s);
  */
 int docs_record_write(struct api_req *req,
     const struct catalog_document *doc, const struct catalog_account *owner,
-    struct docs_text *t);
+    struct jsontext *t);
 
 #endif /* !DOCS_H_ */
