@@ -418,15 +418,63 @@ done:
     return (rc);
 }
 
-/* The members after the documents: signers, audit, manifest, sums. */
+/* Append ${line} and a newline to the growing buffer *${buf}. */
 static int
-export_tail(struct exp *x, json_t *entries, json_t *head)
+text_line(char **buf, size_t *len, const char *line)
+{
+    size_t n = strlen(line);
+    char *nb;
+
+    if ((nb = realloc(*buf, *len + n + 2)) == NULL) {
+        return (-1);
+    }
+    memcpy(nb + *len, line, n);
+    nb[*len + n] = '\n';
+    *len += n + 1;
+    *buf = nb;
+    return (0);
+}
+
+/* audit.jsonl: the verified entries, then the signed head. */
+static int
+export_audit(struct exp *x, json_t *entries, json_t *head)
+{
+    json_t *v;
+    char *text = NULL, *line;
+    size_t i, len = 0;
+    int rc = -1;
+
+    json_array_foreach(entries, i, v) {
+        line = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+        if (line == NULL || text_line(&text, &len, line) != 0) {
+            free(line);
+            goto done;
+        }
+        free(line);
+    }
+    v = json_pack("{s:O?, s:b}", "head", head, "verified", 1);
+    line = v != NULL ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(v);
+    if (line == NULL || text_line(&text, &len, line) != 0) {
+        free(line);
+        goto done;
+    }
+    free(line);
+    rc = export_add_buf(x->a, "audit.jsonl", text, len, x->now);
+
+done:
+    free(text);
+    return (rc);
+}
+
+/* The members after the documents: signers, manifest, sums. */
+static int
+export_tail(struct exp *x)
 {
     struct minisig_pubkey pk;
     json_t *man = NULL, *v;
     const char *dep, *key;
-    char pub[512], *text = NULL, *line;
-    size_t i, len = 0, n;
+    char pub[512], *text = NULL;
     int rc = -1;
 
     if (!x->raw) {
@@ -441,40 +489,6 @@ export_tail(struct exp *x, json_t *entries, json_t *head)
                 goto done;
             }
         }
-
-        /* audit.jsonl: the verified entries, then the signed head. */
-        json_array_foreach(entries, i, v) {
-            if ((line = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS)) ==
-                NULL) {
-                goto done;
-            }
-            n = strlen(line);
-            if ((text = realloc(text, len + n + 2)) == NULL) {
-                free(line);
-                goto done;
-            }
-            memcpy(text + len, line, n);
-            text[len + n] = '\n';
-            len += n + 1;
-            free(line);
-        }
-        v = json_pack("{s:O?, s:b}", "head", head, "verified", 1);
-        line = v != NULL ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-        json_decref(v);
-        if (line == NULL || (text = realloc(text, len + strlen(line) + 2)) ==
-            NULL) {
-            free(line);
-            goto done;
-        }
-        memcpy(text + len, line, strlen(line));
-        len += strlen(line);
-        text[len++] = '\n';
-        free(line);
-        if (export_add_buf(x->a, "audit.jsonl", text, len, x->now) != 0) {
-            goto done;
-        }
-        free(text);
-        text = NULL;
     }
     man = json_pack("{s:s, s:s, s:s, s:I, s:O, s:I}", "format",
         x->raw ? "coffre-export-raw-v1" : "coffre-export-v1", "vault",
@@ -538,6 +552,7 @@ export_all(struct exp *x, json_t *all)
     qsort(v, n, sizeof(*v), rec_cmp);
     for (i = 0; i < n && rc == EXIT_OK; i++) {
         rc = x->raw ? export_raw(x, v[i]) : export_plain(x, v[i]);
+        json_object_clear(v[i]);    /* done with it: keep memory flat */
     }
     free(v);
     return (rc);
@@ -591,8 +606,7 @@ cmd_export(int argc, char **argv)
         rc = EXIT_AUTH;
         goto done;
     }
-    if ((rc = docs_list(x.s, NULL, &all)) != EXIT_OK ||
-        (!x.raw && (rc = audit_get(x.s, &entries, &head)) != EXIT_OK)) {
+    if (!x.raw && (rc = audit_get(x.s, &entries, &head)) != EXIT_OK) {
         goto done;
     }
     rc = EXIT_ERR;
@@ -609,8 +623,16 @@ cmd_export(int argc, char **argv)
         warnx_("%s: cannot start the archive", out);
         goto done;
     }
-    if (!x.raw && export_add_buf(x.a, "README.txt", readme_text,
-        strlen(readme_text), x.now) != 0) {
+    /* The log first, so that it is not held with the records. */
+    if (!x.raw && (export_add_buf(x.a, "README.txt", readme_text,
+        strlen(readme_text), x.now) != 0 ||
+        export_audit(&x, entries, head) != 0)) {
+        warnx_("%s: archive: %s", out, export_writer_error(x.a));
+        goto done;
+    }
+    json_decref(entries);
+    entries = NULL;
+    if ((rc = docs_list(x.s, NULL, &all)) != EXIT_OK) {
         goto done;
     }
     if ((rc = export_all(&x, all)) != EXIT_OK) {
@@ -618,7 +640,7 @@ cmd_export(int argc, char **argv)
         goto done;
     }
     rc = EXIT_ERR;
-    if (export_tail(&x, entries, head) != 0) {
+    if (export_tail(&x) != 0) {
         warnx_("%s: archive: %s", out, export_writer_error(x.a));
         goto done;
     }
