@@ -87,7 +87,9 @@ void age_file_key_new(uint8_t fk[AGE_FILE_KEY_BYTES]);
  * age_header_new(fk, rcpts, n, out, outlen):
  * Make a header that wraps ${fk} to the ${n} recipients, including its
  * final `--- <mac>\n` line.  A scrypt recipient must be alone.  On success
- * *${out} is malloc'd (public bytes; free()) and 0 is returned.
+ * *${out} is malloc'd (public bytes; free()) and 0 is returned; otherwise
+ * AGE_EINVAL (no or too many recipients, scrypt not alone or work factor
+ * out of range, empty passphrase, low-order X25519 key) or AGE_ENOMEM.
  */
 int age_header_new(const uint8_t fk[AGE_FILE_KEY_BYTES],
     const struct age_recipient *rcpts, size_t n, uint8_t **out,
@@ -119,7 +121,9 @@ const char *age_header_stanza_type(const struct age_header *hdr, size_t i);
  * Find a stanza that one of the ${n} identities opens, then check the
  * header MAC; only then write the file key into ${fk} (secret).  Return 0,
  * AGE_ENOKEY, AGE_EAUTH (MAC mismatch), AGE_ELIMIT (scrypt work factor
- * over the identity's maximum) or AGE_EFORMAT (scrypt stanza not alone).
+ * over the identity's maximum), AGE_EFORMAT (scrypt stanza not alone, or
+ * a malformed X25519/scrypt stanza) or AGE_ENOMEM.  On failure ${fk} is
+ * zero.
  */
 int age_header_unwrap(const struct age_header *hdr,
     const struct age_identity *ids, size_t n,
