@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -274,8 +275,9 @@ bad:
 int
 employer_csv_field(int fd, const char *s, int last)
 {
-    size_t n, i;
-    int quote;
+    size_t n, i, o = 0;
+    char *q;
+    int quote, rc;
 
     if (s == NULL) {
         s = "";
@@ -283,25 +285,26 @@ employer_csv_field(int fd, const char *s, int last)
     n = strlen(s);
     quote = strpbrk(s, ",\"\r\n") != NULL ||
         (n > 0 && (s[0] == ' ' || s[n - 1] == ' '));
-    if (quote && write_all(fd, "\"", 1) != 0) {
+    /* One write per field: quotes at most double the length. */
+    if (n > (SIZE_MAX - 4) / 2 || (q = malloc(2 * n + 4)) == NULL) {
         return (-1);
     }
-    if (!quote) {
-        if (write_all(fd, s, n) != 0) {
-            return (-1);
-        }
-    } else {
-        for (i = 0; i < n; i++) {
-            if (write_all(fd, s + i, 1) != 0 ||
-                (s[i] == '"' && write_all(fd, "\"", 1) != 0)) {
-                return (-1);
-            }
-        }
-        if (write_all(fd, "\"", 1) != 0) {
-            return (-1);
-        }
+    if (quote) {
+        q[o++] = '"';
     }
-    return (write_all(fd, last ? "\n" : ",", 1));
+    for (i = 0; i < n; i++) {
+        if (quote && s[i] == '"') {
+            q[o++] = '"';
+        }
+        q[o++] = s[i];
+    }
+    if (quote) {
+        q[o++] = '"';
+    }
+    q[o++] = last ? '\n' : ',';
+    rc = write_all(fd, q, o);
+    free(q);
+    return (rc);
 }
 
 int
@@ -719,6 +722,12 @@ employer_journal_open(struct employer_run *run, const char *path)
     run->jfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (run->jfd < 0) {
         warnx_("cannot open the journal %s: %s", path, strerror(errno));
+        return (-1);
+    }
+    /* Two runs on one journal would each miss the other's deposits. */
+    if (flock(run->jfd, LOCK_EX | LOCK_NB) != 0) {
+        warnx_("%s: %s", path, errno == EWOULDBLOCK
+            ? "another push is using this journal" : strerror(errno));
         return (-1);
     }
     return (0);

@@ -6,7 +6,7 @@
 # the real minisign alone.
 set -u
 . "${COFFRE_SRCDIR:-.}/tests/e2e/_lib.sh"
-need curl minisign python3 sqlite3
+need curl flock minisign python3 sqlite3
 start_daemon --open-registration
 # The interpreter itself, not a version manager's shim: it runs often.
 PY=$(python3 -c 'import sys; print(sys.executable)'); export PY
@@ -191,6 +191,11 @@ check "re-run without journal: the server knew every row" grep -q "0 deposited n
 check "re-run without journal: still 303 documents" test "$(ndocs)" -eq 303
 check "same documents in both reports" sh -c 'test "$(csvcol r1.csv document)" = "$(csvcol r1b.csv document)"'
 
+check "a second run on a journal in use is refused" sh -c '
+    flock r1.csv.journal sh -c "COFFRE_HOME=\"\$1\" \"\$C\" push --manifest m1.csv \
+        --report r1.csv 2>lock.err; test \$? -eq 1" _ "$1" &&
+    grep -q "another push is using this journal" lock.err' _ "$E"
+
 # A run killed with SIGKILL in the middle, then resumed.
 "$PY" "$COFFRE_SRCDIR/tests/e2e/push_pdf.py" "$W/nov" 240 65536
 {
@@ -203,7 +208,7 @@ check "same documents in both reports" sh -c 'test "$(csvcol r1.csv document)" =
     done
 } >m2.csv
 before=$(ndocs)
-emp push --manifest m2.csv --jobs 2 --report r2.csv 2>/dev/null &
+COFFRE_HOME="$E" "$C" push --manifest m2.csv --jobs 2 --report r2.csv 2>/dev/null &
 ppid_=$!
 i=0
 while [ "$(cat r2.csv.journal 2>/dev/null | wc -l)" -lt 30 ] && [ $i -lt 3000 ]; do
@@ -212,6 +217,7 @@ done
 kill -9 $ppid_ 2>/dev/null
 wait $ppid_; st=$?
 check "push killed with SIGKILL mid-way" test $st -eq 137
+check "the killed push is gone" not kill -0 $ppid_
 jl=$(wc -l <r2.csv.journal)
 check "journal holds part of the run ($jl of 240)" test "$jl" -ge 30 -a "$jl" -lt 240
 check "no report from the killed run" test ! -e r2.csv
