@@ -42,6 +42,8 @@ struct httpd {
     struct app *app;
     atomic_uint inflight;
     atomic_uint_fast64_t nextid;
+    atomic_uint busy;                  /* handlers running on workers */
+    atomic_uint_fast64_t progress;     /* while draining: last event */
     struct workers w;
 };
 
@@ -325,8 +327,13 @@ worker_main(void *arg)
             h->w.tail = NULL;
         }
         pthread_mutex_unlock(&h->w.m);
+        atomic_fetch_add(&h->busy, 1);
         if (req->route->handler(req) != 0 && !req->answered) {
             api_reply_error(req, 500, "internal", "internal error");
+        }
+        atomic_fetch_sub(&h->busy, 1);
+        if (h->app->draining) {
+            atomic_store(&h->progress, now_usec());
         }
         req->in_worker = 0;
         /* From here on the request belongs to its connection's thread. */
@@ -382,6 +389,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     struct api_req *req = *con_cls;
 
     (void)version;
+    if (h->app->draining) {
+        atomic_store(&h->progress, now_usec());
+    }
     if (req == NULL) {
         if ((req = calloc(1, sizeof(*req))) == NULL) {
             return (MHD_NO);
@@ -570,6 +580,8 @@ httpd_start(struct app *app, uint16_t *port)
     h->app = app;
     atomic_init(&h->inflight, 0);
     atomic_init(&h->nextid, 1);
+    atomic_init(&h->busy, 0);
+    atomic_init(&h->progress, 0);
     if (workers_start(h, cfg->workers) != 0) {
         log_err(0, "cannot start %u workers", cfg->workers);
         goto err1;
@@ -632,6 +644,24 @@ httpd_inflight(struct httpd *h)
 {
 
     return (atomic_load(&h->inflight));
+}
+
+void
+httpd_drain_begin(struct httpd *h)
+{
+
+    atomic_store(&h->progress, now_usec());
+    h->app->draining = 1;
+}
+
+unsigned
+httpd_stalled_secs(struct httpd *h)
+{
+
+    if (atomic_load(&h->busy) > 0) {
+        return (0);
+    }
+    return ((unsigned)((now_usec() - atomic_load(&h->progress)) / 1000000));
 }
 
 void

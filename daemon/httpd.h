@@ -39,6 +39,21 @@ unsigned httpd_connections(struct httpd *h);
 unsigned httpd_inflight(struct httpd *h);
 
 /**
+ * httpd_drain_begin(h):
+ * Mark the server as draining (health answers 503) and start watching for
+ * progress: from now on every request event and finished handler counts.
+ */
+void httpd_drain_begin(struct httpd *h);
+
+/**
+ * httpd_stalled_secs(h):
+ * While draining: seconds since the last progress of any request (0 while
+ * a handler runs).  Requests whose client stopped sending half-way make
+ * no progress; the drain need not wait for them.
+ */
+unsigned httpd_stalled_secs(struct httpd *h);
+
+/**
  * httpd_stop(h):
  * Close every connection and free ${h}.  NULL is a no-op.
  */

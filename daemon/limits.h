@@ -23,6 +23,7 @@
 #define HTTPD_CONNECTION_MEMORY_BYTES 65536 /* per connection: headers etc */
 #define HTTPD_LISTEN_BACKLOG 256
 #define HTTPD_DRAIN_SECS 20                 /* SIGTERM: wait for requests */
+#define HTTPD_DRAIN_STALL_SECS 3            /* ... unless none progresses */
 
 /* Request sizes. */
 #define API_MAX_URL_BYTES 1024

@@ -142,16 +142,24 @@ serve_loop(struct app *app, struct httpd *h, const sigset_t *set)
         }
     }
     log_info(0, "draining: %u requests in flight", httpd_inflight(h));
-    app->draining = 1;
+    httpd_drain_begin(h);
     httpd_quiesce(h);
+    /*
+     * Wait for requests in flight, at most HTTPD_DRAIN_SECS, and no longer
+     * than HTTPD_DRAIN_STALL_SECS without any of them making progress (a
+     * client that stopped sending half-way would otherwise hold the exit
+     * until its connection times out).
+     */
     deadline = time(NULL) + HTTPD_DRAIN_SECS;
-    while (httpd_inflight(h) > 0 && time(NULL) < deadline) {
+    while (httpd_inflight(h) > 0 && time(NULL) < deadline &&
+        httpd_stalled_secs(h) < HTTPD_DRAIN_STALL_SECS) {
         struct timespec nap = { 0, 20 * 1000 * 1000 };
 
         nanosleep(&nap, NULL);
     }
     if (httpd_inflight(h) > 0) {
-        log_warn(0, "drain timeout: %u requests cut", httpd_inflight(h));
+        log_warn(0, "drain: %u requests cut (stalled or too slow)",
+            httpd_inflight(h));
     }
 }
 
