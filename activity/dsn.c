@@ -579,16 +579,140 @@ place(struct pstate *ps, int b, int field)
     return (open_block(ps, b));
 }
 
+/* A field of an individual (30); 0, -1 if the value is bad, or
+ * DSN_EMALFORMED with its own message. */
+static int
+field_individual(struct pstate *ps, struct dsn_individual *ind, int field,
+    const char *v, size_t len)
+{
+    size_t i;
+
+    if (field == 1) {
+        if (len != PERIODS_NIR_LEN) {
+            return (fail(ps, "bad NIR (13 characters)"));
+        }
+        for (i = 0; i < len; i++) {
+            if (!((v[i] >= '0' && v[i] <= '9') || v[i] == 'A' ||
+                v[i] == 'B')) {
+                return (fail(ps, "bad NIR (13 characters)"));
+            }
+        }
+        memcpy(ind->nir, v, len);
+        ind->nir[len] = '\0';
+    } else if (field == 2) {
+        return (parse_name(v, len, ind->last_name));
+    } else if (field == 4) {
+        return (parse_name(v, len, ind->first_names));
+    }
+    return (0);
+}
+
+/* A field of a contract (block 40); return 0, or -1 if the value is bad. */
+static int
+field_contract(struct dsn_contract *c, int field, const char *v, size_t len)
+{
+    char u[3];
+
+    switch (field) {
+    case 1:
+        return (parse_date(v, len, &c->start));
+    case 7:
+        return (parse_code(v, len, 2, c->nature));
+    case 9:
+        return (parse_ident(v, len, PERIODS_CONTRACT_MAX, c->number));
+    case 10:
+        return (parse_date(v, len, &c->planned_end));
+    case 11:
+        if (parse_code(v, len, 2, u)) {
+            return (-1);
+        }
+        c->unit = num(u, 2);
+        return (0);
+    case 12:
+        return (periods_parse_decimal(v, len, 0, &c->ref_quota));
+    case 13:
+        return (periods_parse_decimal(v, len, 0, &c->contract_quota));
+    case 14:
+        return (parse_code(v, len, 2, c->modality));
+    default:
+        return (0);
+    }
+}
+
+/* A field of a sick leave (60) or a suspension (65); 0 or -1. */
+static int
+field_absence(struct dsn_absence *a, int field, const char *v, size_t len)
+{
+
+    if (field == 1) {
+        return (parse_code(v, len, a->sick ? 2 : 3, a->reason));
+    }
+    if (a->sick) {
+        if (field == 2) {
+            return (parse_date(v, len, &a->last_worked));
+        } else if (field == 3) {
+            return (parse_date(v, len, &a->planned_end));
+        } else if (field == 10) {
+            return (parse_date(v, len, &a->return_date));
+        }
+    } else if (field == 2) {
+        return (parse_date(v, len, &a->start));
+    } else if (field == 3) {
+        return (parse_date(v, len, &a->end));
+    }
+    return (0);
+}
+
+/* A field of a remuneration (51); 0 or -1. */
+static int
+field_pay(struct dsn_pay *p, int field, const char *v, size_t len)
+{
+
+    switch (field) {
+    case 1:
+        return (parse_date(v, len, &p->start));
+    case 2:
+        return (parse_date(v, len, &p->end));
+    case 10:
+        return (parse_ident(v, len, PERIODS_CONTRACT_MAX, p->contract));
+    case 11:
+        return (parse_code(v, len, 3, p->type));
+    case 12:
+        if (periods_parse_decimal(v, len, 1, &p->hours)) {
+            return (-1);
+        }
+        p->has_hours = 1;
+        return (0);
+    default:
+        return (0);
+    }
+}
+
+/* A field of an activity (53), kept until the block ends; 0 or -1. */
+static int
+field_activity(struct pstate *ps, int field, const char *v, size_t len)
+{
+
+    if (field == 1) {
+        return (parse_code(v, len, 2, ps->act_type));
+    } else if (field == 2) {
+        if (periods_parse_decimal(v, len, 1, &ps->act_measure)) {
+            return (-1);
+        }
+        ps->act_has_measure = 1;
+    } else if (field == 3) {
+        return (parse_code(v, len, 2, ps->act_unit));
+    }
+    return (0);
+}
+
 /* Store the value of a field we read; other fields are skipped. */
 static int
 field_value(struct pstate *ps, int b, int field, const char *v, size_t len)
 {
     struct dsn_declaration *d;
     struct dsn_contract *c;
-    struct dsn_absence *a;
-    struct dsn_pay *p;
     int bad = 0;
-    int64_t q;
 
     switch (b) {
     case B_S10_00:
@@ -639,79 +763,18 @@ field_value(struct pstate *ps, int b, int field, const char *v, size_t len)
         }
         break;
     case B_S21_30:
-        if (field == 1) {
-            size_t i;
-
-            if (len != PERIODS_NIR_LEN) {
-                return (fail(ps, "bad NIR (13 characters)"));
-            }
-            for (i = 0; i < len; i++) {
-                if (!((v[i] >= '0' && v[i] <= '9') || v[i] == 'A' ||
-                    v[i] == 'B')) {
-                    return (fail(ps, "bad NIR (13 characters)"));
-                }
-            }
-            memcpy(cur_ind(ps)->nir, v, len);
-            cur_ind(ps)->nir[len] = '\0';
-        } else if (field == 2) {
-            bad = parse_name(v, len, cur_ind(ps)->last_name);
-        } else if (field == 4) {
-            bad = parse_name(v, len, cur_ind(ps)->first_names);
+        bad = field_individual(ps, cur_ind(ps), field, v, len);
+        if (bad == DSN_EMALFORMED) {
+            return (bad);
         }
         break;
     case B_S21_40:
-        c = cur_contract(ps);
-        switch (field) {
-        case 1:
-            bad = parse_date(v, len, &c->start);
-            break;
-        case 7:
-            bad = parse_code(v, len, 2, c->nature);
-            break;
-        case 9:
-            bad = parse_ident(v, len, PERIODS_CONTRACT_MAX, c->number);
-            break;
-        case 10:
-            bad = parse_date(v, len, &c->planned_end);
-            break;
-        case 11: {
-            char u[3];
-
-            if ((bad = parse_code(v, len, 2, u)) == 0) {
-                c->unit = num(u, 2);
-            }
-            break;
-        }
-        case 12:
-            bad = periods_parse_decimal(v, len, 0, &c->ref_quota);
-            break;
-        case 13:
-            bad = periods_parse_decimal(v, len, 0, &c->contract_quota);
-            break;
-        case 14:
-            bad = parse_code(v, len, 2, c->modality);
-            break;
-        default:
-            break;
-        }
+        bad = field_contract(cur_contract(ps), field, v, len);
         break;
     case B_S21_60:
     case B_S21_65:
         c = cur_contract(ps);
-        a = &c->absences[c->nabsences - 1];
-        if (field == 1) {
-            bad = parse_code(v, len, a->sick ? 2 : 3, a->reason);
-        } else if (a->sick && field == 2) {
-            bad = parse_date(v, len, &a->last_worked);
-        } else if (a->sick && field == 3) {
-            bad = parse_date(v, len, &a->planned_end);
-        } else if (a->sick && field == 10) {
-            bad = parse_date(v, len, &a->return_date);
-        } else if (!a->sick && field == 2) {
-            bad = parse_date(v, len, &a->start);
-        } else if (!a->sick && field == 3) {
-            bad = parse_date(v, len, &a->end);
-        }
+        bad = field_absence(&c->absences[c->nabsences - 1], field, v, len);
         break;
     case B_S21_62:
         c = cur_contract(ps);
@@ -722,30 +785,10 @@ field_value(struct pstate *ps, int b, int field, const char *v, size_t len)
         }
         break;
     case B_S21_51:
-        p = cur_pay(ps);
-        if (field == 1) {
-            bad = parse_date(v, len, &p->start);
-        } else if (field == 2) {
-            bad = parse_date(v, len, &p->end);
-        } else if (field == 10) {
-            bad = parse_ident(v, len, PERIODS_CONTRACT_MAX, p->contract);
-        } else if (field == 11) {
-            bad = parse_code(v, len, 3, p->type);
-        } else if (field == 12) {
-            bad = periods_parse_decimal(v, len, 1, &p->hours);
-            p->has_hours = !bad;
-        }
+        bad = field_pay(cur_pay(ps), field, v, len);
         break;
     case B_S21_53:
-        if (field == 1) {
-            bad = parse_code(v, len, 2, ps->act_type);
-        } else if (field == 2) {
-            bad = periods_parse_decimal(v, len, 1, &q);
-            ps->act_measure = q;
-            ps->act_has_measure = !bad;
-        } else if (field == 3) {
-            bad = parse_code(v, len, 2, ps->act_unit);
-        }
+        bad = field_activity(ps, field, v, len);
         break;
     default:
         break;
