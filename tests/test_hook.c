@@ -291,6 +291,28 @@ test_hook_failing_is_a_warning_and_others_continue(void **state)
     periods_free(set);
 }
 
+static void
+test_hook_bad_output_is_a_warning(void **state)
+{
+    struct periods_set *set;
+    char *path, err[256];
+
+    (void)state;
+    path = script("garbage", "cat >/dev/null; echo 'periods: none'");
+    assert_non_null(set = periods_new());
+    assert_int_equal(periods_add_document(set, (const uint8_t *)"x", 1,
+        "x.bin", path, err, sizeof(err)), PERIODS_EHOOK);
+    assert_non_null(strstr(err, "periods JSON"));
+    free(path);
+    path = script("badentry", "echo '{\"periods\":[{\"siret\":\"1\"}]}'");
+    assert_int_equal(periods_add_document(set, (const uint8_t *)"x", 1,
+        "x.bin", path, err, sizeof(err)), PERIODS_EHOOK);
+    assert_int_equal(periods_finish(set), 0);
+    assert_int_equal(set->nmonths, 0);
+    periods_free(set);
+    free(path);
+}
+
 int
 main(void)
 {
@@ -302,6 +324,7 @@ main(void)
         cmocka_unit_test(test_hook_run_survives_a_hook_that_does_not_read),
         cmocka_unit_test(test_hook_pdf_payslip_finds_the_period),
         cmocka_unit_test(test_hook_failing_is_a_warning_and_others_continue),
+        cmocka_unit_test(test_hook_bad_output_is_a_warning),
     };
 
     return (cmocka_run_group_tests(tests, setup, teardown));

@@ -481,6 +481,51 @@ test_periods_days_without_reference_count_nothing(void **state)
 }
 
 static void
+test_periods_json_output_reads_back_as_hook_output(void **state)
+{
+    struct activity_gen_month m[2] = { base, base };
+    struct periods_set *set, *back;
+    char err[128], *text, *json;
+    json_t *j;
+    size_t i;
+
+    (void)state;
+    m[1].month = 4;
+    m[1].paid = "120.25";
+    m[1].cq = "130.00";
+    text = file_of(m, 2);
+    assert_non_null(set = periods_new());
+    assert_int_equal(add(set, text), 0);
+    assert_int_equal(periods_finish(set), 0);
+    assert_non_null(j = periods_to_json(set));
+    assert_non_null(json = json_dumps(j, JSON_COMPACT |
+        JSON_REAL_PRECISION(15)));
+    assert_non_null(back = periods_new());
+    assert_int_equal(periods_add_json(back, json, strlen(json), err,
+        sizeof(err)), 0);
+    assert_int_equal(periods_finish(back), 0);
+    assert_int_equal(back->nmonths, set->nmonths);
+    for (i = 0; i < set->nmonths; i++) {
+        assert_string_equal(back->months[i].siret, set->months[i].siret);
+        assert_string_equal(back->months[i].nir, set->months[i].nir);
+        assert_int_equal(back->months[i].contract_start,
+            set->months[i].contract_start);
+        assert_int_equal(back->months[i].v.paid, set->months[i].v.paid);
+        assert_int_equal(back->months[i].v.ref_quota,
+            set->months[i].v.ref_quota);
+        assert_int_equal(back->months[i].v.contract_quota,
+            set->months[i].v.contract_quota);
+        assert_int_equal(back->months[i].counted, set->months[i].counted);
+        assert_int_equal(back->months[i].sources, 1u << PERIODS_SRC_HOOK);
+    }
+    free(json);
+    json_decref(j);
+    periods_free(back);
+    periods_free(set);
+    free(text);
+}
+
+static void
 test_periods_day_helpers(void **state)
 {
     int32_t d;
@@ -528,6 +573,7 @@ main(void)
         cmocka_unit_test(test_periods_to_json_lists_months_and_conflicts),
         cmocka_unit_test(test_periods_keeps_persons_apart),
         cmocka_unit_test(test_periods_days_without_reference_count_nothing),
+        cmocka_unit_test(test_periods_json_output_reads_back_as_hook_output),
         cmocka_unit_test(test_periods_day_helpers),
     };
 
