@@ -441,7 +441,7 @@ api_user_operator(struct api_daemon *d, struct api_user *u,
 const char *
 api_fake_header(const char *tag)
 {
-    static char buf[256];
+    static _Thread_local char buf[256];
 
     snprintf(buf, sizeof(buf), "age-encryption.org/v1\n-> X25519 %s\n"
         "AAAA\n--- 0123456789abcdefABCDEF0123456789abcdefABCD\n", tag);

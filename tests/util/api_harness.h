@@ -140,7 +140,8 @@ long api_upload_doc(struct api_daemon *d, const struct api_user *owner,
 
 /**
  * api_fake_header(tag):
- * A syntactically valid age header text (static buffer) naming ${tag}.
+ * A syntactically valid age header text (a per-thread static buffer)
+ * naming ${tag}.
  */
 const char *api_fake_header(const char *tag);
 
