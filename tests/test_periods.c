@@ -9,10 +9,78 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "activity/accrual.h"
 #include "activity/dsn.h"
 #include "activity/facts.h"
 #include "activity/periods.h"
 #include "tests/util/activity_gen.h"
+
+/*
+ * Allocation failures: the objects of this program call __wrap_malloc and
+ * friends (see test_periods.mk); after ${fail_after} more allocations, the
+ * next ones fail.  -1 never fails.
+ */
+static long fail_after = -1;
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t n);
+char *__real_strdup(const char *s);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t n);
+char *__wrap_strdup(const char *s);
+
+/* Return 1 if this allocation must fail. */
+static int
+fail_now(void)
+{
+
+    if (fail_after < 0) {
+        return (0);
+    }
+    if (fail_after == 0) {
+        return (1);
+    }
+    fail_after--;
+    return (0);
+}
+
+void *
+__wrap_malloc(size_t n)
+{
+
+    return (fail_now() ? NULL : __real_malloc(n));
+}
+
+void *
+__wrap_calloc(size_t n, size_t size)
+{
+
+    return (fail_now() ? NULL : __real_calloc(n, size));
+}
+
+void *
+__wrap_realloc(void *p, size_t n)
+{
+
+    return (fail_now() ? NULL : __real_realloc(p, n));
+}
+
+char *
+__wrap_strdup(const char *s)
+{
+
+    return (fail_now() ? NULL : __real_strdup(s));
+}
+
+/* jansson's allocator, failing with the others. */
+static void *
+json_failing_malloc(size_t n)
+{
+
+    return (__wrap_malloc(n));
+}
 
 static const struct activity_gen_month base = { .year = 2016, .month = 3,
     .paid = "151.67" };
@@ -525,6 +593,82 @@ test_periods_json_output_reads_back_as_hook_output(void **state)
     free(text);
 }
 
+/* The whole pipeline on ${dsn} and ${facts}; 0, or non-zero on failure. */
+static int
+pipeline(const char *dsn, const char *facts, json_t **pj, json_t **aj)
+{
+    struct accrual_params p = { 0 };
+    struct accrual_result *r = NULL;
+    struct periods_set *set;
+    char err[256];
+    int rc = -1;
+
+    *pj = *aj = NULL;
+    if ((set = periods_new()) == NULL) {
+        return (-1);
+    }
+    if (periods_add_document(set, (const uint8_t *)dsn, strlen(dsn), "d",
+        NULL, err, sizeof(err)) != 0 ||
+        periods_add_document(set, (const uint8_t *)facts, strlen(facts),
+        "f", NULL, err, sizeof(err)) != 0 ||
+        periods_finish(set) != 0 ||
+        (*pj = periods_to_json(set)) == NULL) {
+        goto done;
+    }
+    p.until = 2016;
+    if (accrual_from_periods(set, &p, &r, err, sizeof(err)) != 0 ||
+        (*aj = accrual_to_json(r)) == NULL) {
+        goto done;
+    }
+    rc = 0;
+done:
+    accrual_free(r);
+    periods_free(set);
+    return (rc);
+}
+
+static void
+test_periods_survives_every_allocation_failure(void **state)
+{
+    struct activity_gen_month m[3] = { base, base, base };
+    json_t *pj, *aj, *pj0, *aj0;
+    char *dsn, *facts = facts_text("140.00");
+    long k;
+    int rc;
+
+    (void)state;
+    m[0].contract_extra = "S21.G00.60.001,'02'\nS21.G00.60.002,'20032016'\n";
+    m[1].month = 4;
+    m[2].month = 5;
+    m[2].type = "03";
+    dsn = file_of(m, 3);
+    assert_int_equal(pipeline(dsn, facts, &pj0, &aj0), 0);
+    json_set_alloc_funcs(json_failing_malloc, free);
+    for (k = 0;; k++) {
+        fail_after = k;
+        rc = pipeline(dsn, facts, &pj, &aj);
+        fail_after = -1;
+        if (rc == 0) {
+            break;
+        }
+        assert_null(aj);
+        json_decref(pj);
+        assert_true(k < 100000);
+    }
+    /* The injection did reach the code: many allocations were failed. */
+    assert_true(k > 100);
+    /* Once every allocation succeeds, the same answer. */
+    assert_true(json_equal(pj, pj0));
+    assert_true(json_equal(aj, aj0));
+    json_set_alloc_funcs(malloc, free);
+    json_decref(pj);
+    json_decref(aj);
+    json_decref(pj0);
+    json_decref(aj0);
+    free(dsn);
+    free(facts);
+}
+
 static void
 test_periods_day_helpers(void **state)
 {
@@ -574,6 +718,7 @@ main(void)
         cmocka_unit_test(test_periods_keeps_persons_apart),
         cmocka_unit_test(test_periods_days_without_reference_count_nothing),
         cmocka_unit_test(test_periods_json_output_reads_back_as_hook_output),
+        cmocka_unit_test(test_periods_survives_every_allocation_failure),
         cmocka_unit_test(test_periods_day_helpers),
     };
 
