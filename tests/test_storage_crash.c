@@ -134,8 +134,10 @@ deletion(const char *id)
     return (seen);
 }
 
+/* Check every acknowledgement; re-read the bytes of those from ${fresh}
+ * on (older ones were read before, and scrub re-hashes every object). */
 static void
-verify(const char *dir, FILE *devnull)
+verify(const char *dir, FILE *devnull, size_t fresh)
 {
     struct maint_report rep;
     struct catalog_document d;
@@ -168,10 +170,18 @@ verify(const char *dir, FILE *devnull)
         }
         catalog_document_clear(&d);
         /* The bytes are there and hash to their id. */
-        rc = blobstore_read_all(bs, acks[i].blob, MAX_BLOB, &b, &len);
-        assert_int_equal(rc, 0);
-        assert_int_equal(len, acks[i].size);
-        free(b);
+        if (i >= fresh) {
+            rc = blobstore_read_all(bs, acks[i].blob, MAX_BLOB, &b, &len);
+            assert_int_equal(rc, 0);
+            assert_int_equal(len, acks[i].size);
+            free(b);
+        } else {
+            uint64_t size;
+
+            assert_int_equal(blobstore_stat(bs, acks[i].blob, &size, NULL),
+                0);
+            assert_int_equal(size, acks[i].size);
+        }
     }
     catalog_close(cat);
     blobstore_close(bs);
@@ -212,6 +222,7 @@ test_storage_survives_sigkill_200_times(void **state)
     catalog_close(cat);
 
     for (kill_no = 0; kill_no < KILLS; kill_no++) {
+        before = nacks;
         assert_int_equal(pipe(fds), 0);
         if ((pid = fork()) == 0) {
             (void)close(fds[0]);
@@ -242,15 +253,13 @@ test_storage_survives_sigkill_200_times(void **state)
         assert_int_equal(waitpid(pid, &st, 0), pid);
         /* It must have died of the kill, not of a failed step. */
         assert_true(WIFSIGNALED(st));
-        before = nacks;
         while (nacks < MAX_ACKS &&
             (r = read(fds[0], &acks[nacks], sizeof(acks[0]))) > 0) {
             assert_int_equal(r, sizeof(acks[0]));
             nacks += acks[nacks].op != 'R';
         }
         (void)close(fds[0]);
-        (void)before;
-        verify(dir, devnull);
+        verify(dir, devnull, (size_t)before);
     }
     print_message("%zu acknowledgements over %d kills, all verified\n",
         nacks, KILLS);
@@ -266,7 +275,7 @@ test_storage_survives_sigkill_200_times(void **state)
         assert_int_equal(maint_reindex(dir, devnull, &rep), 0);
         print_message("reindex after the kills: %llu documents\n",
             (unsigned long long)rep.documents);
-        verify(dir, devnull);
+        verify(dir, devnull, 0);
     }
     fclose(devnull);
     storage_tu_rmrf(dir);
