@@ -549,9 +549,9 @@ contract_values(struct periods_set *set, const struct dsn_declaration *d,
         v->unit != PERIODS_UNIT_FORFAIT_DAYS &&
         v->unit != PERIODS_UNIT_FORFAIT_HOURS) {
         /* No working time, or a unit we do not know: counts nothing. */
-        if (v->unit != PERIODS_UNIT_NONE && periods_warn(set, "DSN %s "
+        if (v->unit != PERIODS_UNIT_NONE && periods_warn(set, "%s: DSN %s "
             "%04d-%02d: contract of line %zu has unknown unit %02d; not "
-            "counted", d->siret, d->year, d->month, c->line,
+            "counted", set->doc, d->siret, d->year, d->month, c->line,
             v->unit % 100)) {
             return (-1);
         }
@@ -560,16 +560,18 @@ contract_values(struct periods_set *set, const struct dsn_declaration *d,
         v->unit == PERIODS_UNIT_FORFAIT_HOURS)) {
         v->ref_quota = PERIODS_LEGAL_QUOTA;
         v->unit = PERIODS_UNIT_HOUR;
-        if (periods_warn(set, "DSN %s %04d-%02d: contract of line %zu has "
-            "no reference quota; 151.67 h assumed", d->siret, d->year,
+        if (periods_warn(set, "%s: DSN %s %04d-%02d: contract of line %zu has "
+            "no reference quota; 151.67 h assumed",
+            set->doc, d->siret, d->year,
             d->month, c->line)) {
             return (-1);
         }
     } else if (v->ref_quota <= 0) {
         /* Days without a reference cannot be turned into a ratio. */
         v->unit = PERIODS_UNIT_NONE;
-        if (periods_warn(set, "DSN %s %04d-%02d: contract of line %zu "
-            "counts days without a reference quota; not counted", d->siret,
+        if (periods_warn(set, "%s: DSN %s %04d-%02d: contract of line %zu "
+            "counts days without a reference quota; not counted",
+            set->doc, d->siret,
             d->year, d->month, c->line)) {
             return (-1);
         }
@@ -616,8 +618,8 @@ add_dsn_absences(struct periods_set *set, const struct dsn_declaration *d,
             a.end = da->end ? da->end : PERIODS_DAY_OPEN;
         }
         if (a.end < a.start) {
-            if (periods_warn(set, "DSN %s %04d-%02d: absence of line %zu "
-                "ends before it starts; ignored", d->siret, d->year,
+            if (periods_warn(set, "%s: DSN %s %04d-%02d: absence of line %zu "
+                "ends before it starts; ignored", set->doc, d->siret, d->year,
                 d->month, da->line)) {
                 return (-1);
             }
@@ -698,8 +700,9 @@ add_dsn_individual(struct periods_set *set, const struct dsn_declaration *d,
             continue;
         }
         if ((c = pay_contract(ind, p)) == NULL) {
-            if (periods_warn(set, "DSN %s %04d-%02d: remuneration of line "
-                "%zu matches no contract; ignored", d->siret, d->year,
+            if (periods_warn(set, "%s: DSN %s %04d-%02d: remuneration of line "
+                "%zu matches no contract; ignored",
+                set->doc, d->siret, d->year,
                 d->month, p->line)) {
                 return (-1);
             }
@@ -731,6 +734,7 @@ periods_add_dsn(struct periods_set *set, const struct dsn_file *dsn,
 {
     size_t i, j;
 
+    set->doc = name != NULL ? name : "(DSN file)";
     for (i = 0; i < dsn->ndecls; i++) {
         const struct dsn_declaration *d = &dsn->decls[i];
         int32_t ym = d->year * 12 + d->month - 1;
@@ -745,11 +749,12 @@ periods_add_dsn(struct periods_set *set, const struct dsn_file *dsn,
         }
         for (j = 0; j < d->nindividuals; j++) {
             if (add_dsn_individual(set, d, &d->individuals[j], ym, seq)) {
+                set->doc = NULL;
                 return (-1);
             }
         }
     }
-    (void)name;
+    set->doc = NULL;
     return (0);
 }
 

@@ -112,6 +112,8 @@ struct periods_set {
     size_t nwarnings, capwarnings;
     unsigned long seq;
     int finished;
+    /* Private: the name of the document being read, for warnings. */
+    const char *doc;
     /* Private: a hash index of the months (slot = month index + 1). */
     size_t *slots;
     size_t nslots;
