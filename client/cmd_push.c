@@ -307,7 +307,7 @@ static int
 run_workers(struct employer_run *run, int jobs, int progress)
 {
     pthread_t th[PUSH_MAX_JOBS];
-    struct employer_worker *w[PUSH_MAX_JOBS];
+    struct employer_worker *w[PUSH_MAX_JOBS] = { NULL };
     struct timespec ts = { 0, 150 * 1000 * 1000 };
     int i, started = 0, rc = 0;
 
@@ -330,10 +330,11 @@ run_workers(struct employer_run *run, int jobs, int progress)
         pthread_mutex_lock(&run->mu);
         run->next = run->nrows;
         pthread_mutex_unlock(&run->mu);
+        progress = 0;
     }
     while (progress && started > 0) {
         pthread_mutex_lock(&run->mu);
-        i = run->done >= run->nrows || run->next >= run->nrows + (size_t)jobs;
+        i = run->done >= run->nrows;
         pthread_mutex_unlock(&run->mu);
         progress_show(run, 0);
         if (i) {
@@ -348,9 +349,7 @@ run_workers(struct employer_run *run, int jobs, int progress)
         progress_show(run, 1);
     }
     for (i = 0; i < jobs; i++) {
-        if (i < jobs && w[i] != NULL) {
-            employer_worker_free(w[i]);
-        }
+        employer_worker_free(w[i]);
     }
     return (rc);
 }

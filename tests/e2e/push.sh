@@ -6,7 +6,7 @@
 # the real minisign alone.
 set -u
 . "${COFFRE_SRCDIR:-.}/tests/e2e/_lib.sh"
-need curl flock minisign python3 sqlite3
+need curl flock minisign python3 script sqlite3
 start_daemon --open-registration
 # The interpreter itself, not a version manager's shim: it runs often.
 PY=$(python3 -c 'import sys; print(sys.executable)'); export PY
@@ -254,6 +254,12 @@ check "the five others were deposited" test "$(ndocs)" -eq $((before + 5))
 check "employee 3 allows again" person 3 employers allow "$SIRET"
 check "re-run after allow (exit 0)" emp push --manifest m3.csv --report r3.csv
 check "one more document, no duplicate" test "$(ndocs)" -eq $((before + 6))
+
+check "progress bar on a terminal only" sh -c '
+    COFFRE_HOME="$1" script -qec "\"$C\" push --manifest m3.csv --report r3.csv" \
+        /dev/null >tty.out && grep -q "push \[#*\] 6/6 rows" tty.out &&
+    COFFRE_HOME="$1" "$C" push --manifest m3.csv --report r3.csv 2>notty.out &&
+    ! grep -q "push \[" notty.out' _ "$E"
 
 # Bad rows: each fails alone, with its line number.
 "$PY" "$COFFRE_SRCDIR/tests/e2e/push_pdf.py" "$W/bad" 4 4096
