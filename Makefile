@@ -116,7 +116,7 @@ TEST_ENV = COFFRE_BINDIR=$(abspath $(BIN)) COFFRE_SRCDIR=$(abspath .) \
            COFFRE_WORK_FACTOR=10
 
 test: all $(TEST_BIN)
-	@sh scripts/run-tests.sh "$(BUILD)" $(TEST_ENV)
+	@bash scripts/run-tests.sh "$(BUILD)" $(TEST_ENV)
 
 check: deps
 	$(MAKE) check-layering
@@ -126,7 +126,7 @@ asan: deps
 	$(MAKE) SANITIZE=address,undefined test
 
 valgrind-check: deps all $(TEST_BIN)
-	@VALGRIND=1 sh scripts/run-tests.sh "$(BUILD)" $(TEST_ENV)
+	@VALGRIND=1 bash scripts/run-tests.sh "$(BUILD)" $(TEST_ENV)
 
 run: deps all
 	@mkdir -p -m 700 var

@@ -1,38 +1,68 @@
-#!/bin/sh
+#!/bin/bash
 # Run every test program of a build, then the end-to-end scripts.
 # usage: run-tests.sh BUILD_DIR [VAR=VALUE...]
-# Each program prints cmocka's own summary; this prints one closing line
-# over all suites and exits non-zero if any failed.
+# env: TESTS="name ..." runs only those; TEST_JOBS=N suites at once
+#      (default: number of CPUs + 1; most suites wait on fsync or a server);
+#      VALGRIND=1 runs the programs under memcheck.
+# Each suite's output is printed whole when it ends (cmocka's own summary
+# lines included); a closing line counts the suites and the exit status
+# is non-zero if any failed.
 set -u
 build=$1; shift
-passed=0; failed=0; failures=""
+only=${TESTS:-}
+jobs=${TEST_JOBS:-$(( $(nproc) + 1 ))}
 wrap=""
 if [ "${VALGRIND:-}" = 1 ]; then
     wrap="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
 fi
-only=${TESTS:-}
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
 
+suites=()
 for t in "$build"/tests/test_*; do
     case "$t" in *.o|*.d) continue ;; esac
-    [ -x "$t" ] || continue
-    name=$(basename "$t")
-    if [ -n "$only" ] && ! echo " $only " | grep -q " $name "; then continue; fi
-    echo "== $name"
-    # shellcheck disable=SC2086
-    if env "$@" $wrap "$t"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1)); failures="$failures $name"
-    fi
+    [ -x "$t" ] && suites+=("prog:$t")
 done
-
 for t in tests/e2e/*.sh; do
     [ -f "$t" ] || continue
-    name=$(basename "$t" .sh)
-    case "$name" in _*) continue ;; esac   # helpers, not tests
-    if [ -n "$only" ] && ! echo " $only " | grep -q " $name "; then continue; fi
-    echo "== $name"
-    if env "$@" sh "$t"; then
+    case "$(basename "$t")" in _*) continue ;; esac   # helpers, not tests
+    suites+=("e2e:$t")
+done
+
+# run_suite KIND:PATH: run one suite, output to its log, status to .rc
+run_suite() {
+    local kind=${1%%:*} path=${1#*:} name start
+    shift
+    name=$(basename "$path" .sh)
+    start=$(date +%s)
+    if [ "$kind" = prog ]; then
+        env "$@" $wrap "$path" >"$logs/$name.log" 2>&1
+    else
+        env "$@" sh "$path" >"$logs/$name.log" 2>&1
+    fi
+    echo "$? $(( $(date +%s) - start ))" >"$logs/$name.rc"
+}
+
+pending=()
+for s in "${suites[@]}"; do
+    name=$(basename "${s#*:}" .sh)
+    if [ -n "$only" ] && ! echo " $only " | grep -q " $name "; then
+        continue
+    fi
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+        wait -n
+    done
+    run_suite "$s" "$@" &
+    pending+=("$name")
+done
+wait
+
+passed=0; failed=0; failures=""
+for name in "${pending[@]}"; do
+    read -r rc secs <"$logs/$name.rc"
+    echo "== $name (${secs}s)"
+    cat "$logs/$name.log"
+    if [ "$rc" -eq 0 ]; then
         passed=$((passed + 1))
     else
         failed=$((failed + 1)); failures="$failures $name"
