@@ -681,8 +681,7 @@ accrual_to_json(const struct accrual_result *r)
         put(o, "euros", json_real((double)r->conv_cents / 100.0)) ||
         (r->has_cec && (put(o, "cec_hours", json_integer(r->conv_cec_hours))
         || put(o, "cec_euros", json_real((double)r->conv_cec_cents /
-        100.0)))) ||
-        put(o, "explanation", json_string(r->conv_explanation))) {
+        100.0))))) {
         goto err;
     }
     unit = r->era == ACCRUAL_ERA_EUROS ? "EUR" : "h";

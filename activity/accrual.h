@@ -84,7 +84,7 @@ struct accrual_result {
     int64_t conv_cents;       /* (CPF + DIF hours) at 15 EUR */
     int64_t conv_cec_hours;
     int64_t conv_cec_cents;   /* CEC hours at 12 EUR */
-    char conv_explanation[256];
+    char conv_explanation[256]; /* for text output; not in the JSON */
     enum accrual_era era;     /* unit of ${balance} */
     int64_t balance;
     int64_t dif_hours;        /* DIF held apart while not converted */

@@ -592,7 +592,12 @@ test_accrual_to_json_has_the_documented_shape(void **state)
     assert_int_equal(json_integer_value(json_object_get(c, "hours")), 96);
     assert_int_equal(json_integer_value(json_object_get(c, "dif_hours")), 0);
     assert_true(json_real_value(json_object_get(c, "euros")) == 1440.0);
+    /* Exactly the members of the documented shape. */
+    assert_int_equal(json_object_size(j), 3);
+    assert_int_equal(json_object_size(y), 7);
+    assert_int_equal(json_object_size(c), 3);
     b = json_object_get(j, "balance");
+    assert_int_equal(json_object_size(b), 2);
     assert_true(json_real_value(json_object_get(b, "amount")) == 1940.0);
     assert_string_equal(json_string_value(json_object_get(b, "unit")),
         "EUR");
