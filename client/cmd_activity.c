@@ -170,7 +170,8 @@ parse_opts(const char *cmd, int accrual, int argc, char **argv,
     int c;
 
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    opterr = 0; /* our own messages below */
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         if (!accrual && (c == OPT_UNTIL || c == OPT_LQ || c == OPT_DIF ||
             c == OPT_CEC)) {
             return (usage_error(cmd, "%s takes no such option", cmd));
@@ -221,8 +222,12 @@ parse_opts(const char *cmd, int accrual, int argc, char **argv,
         case OPT_HELP:
             fputs(accrual ? cmd_accrual_help : cmd_periods_help, stdout);
             return (EXIT_OK);
+        case ':':
+            return (usage_error(cmd, "%s needs a value",
+                argv[optind - 1]));
         default:
-            return (usage_error(cmd, "unknown option"));
+            return (usage_error(cmd, "unknown option %s",
+                argv[optind - 1]));
         }
     }
     for (; optind < argc; optind++) {
