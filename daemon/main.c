@@ -6,7 +6,7 @@
  *                 [--port-file FILE] [--threads N] [--workers N]
  *   coffred account add|list|approve|disable ... [--data DIR]
  *   coffred routes
- *   coffred reindex|scrub|gc ...          (maintenance, daemon/ops.c)
+ *   coffred reindex|scrub|gc ...          (maintenance: daemon/ops.c)
  */
 #define _DEFAULT_SOURCE
 
@@ -32,15 +32,10 @@
 #include "daemon/ids.h"
 #include "daemon/limits.h"
 #include "daemon/logger.h"
+#include "daemon/ops.h"
 #include "daemon/signer.h"
 #include "storage/blobstore.h"
 #include "storage/catalog.h"
-
-/*
- * Maintenance commands live in daemon/ops.c.  A weak reference lets this
- * program build and answer clearly while that file is absent.
- */
-int ops_main(int argc, char **argv) __attribute__((weak));
 
 static void
 usage(void)
@@ -523,11 +518,7 @@ main(int argc, char **argv)
         exit(cmd_routes());
     } else if (strcmp(argv[1], "reindex") == 0 ||
         strcmp(argv[1], "scrub") == 0 || strcmp(argv[1], "gc") == 0) {
-        if (ops_main == NULL) {
-            fprintf(stderr, "coffred: %s: maintenance commands are not "
-                "built into this coffred\n", argv[1]);
-            exit(1);
-        }
+        /* Maintenance (daemon/ops.c) parses its own options. */
         exit(ops_main(argc - 1, argv + 1));
     }
     usage();
