@@ -120,6 +120,14 @@ api_blob_get(struct api_req *req)
         return (api_reply_error(req, 404, "not_found", "no such blob"));
     }
     r = catalog_blob_readable(req->app->cat, req->caller.acct.id, id);
+    /*
+     * Every access to content, and every refused attempt, goes to the
+     * caller's own chain (CFN-04); reads by a grantee are also on the
+     * owner's chain through the record read.
+     */
+    (void)catalog_audit_append(req->app->cat, req->caller.acct.id,
+        req->caller.acct.id, r == 0 ? "blob.read" : "blob.read_refused",
+        req->params[0], NULL);
     if (r != 0) {
         return (api_reply_storage(req, r, "no such blob"));
     }

@@ -88,8 +88,9 @@ check "rm'd document is gone (exit 4)" code 4 alice get "$id1" -o gone.out
 # the audit log: verified, then altered in the index
 check "audit --verify passes" sh -c '
     COFFRE_HOME="$1" "$C" audit --verify | grep -q "audit log verified"' _ "$A"
-check "audit lists deposits and the refused read" sh -c '
-    COFFRE_HOME="$1" "$C" audit >audit.out && grep -q deposit audit.out' _ "$A"
+check "audit lists deposits and reads" sh -c '
+    COFFRE_HOME="$1" "$C" audit >audit.out && grep -q deposit audit.out &&
+    grep -q blob.read audit.out' _ "$A"
 check "alter an audit entry in the index" sqlite3 "$T/data/index.sqlite" \
     "UPDATE audit SET detail = detail || 'x' WHERE seq = 3"
 check "audit --verify fails after the change (exit 5)" code 5 alice audit --verify
