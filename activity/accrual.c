@@ -379,6 +379,15 @@ check_params(const struct accrual_contract_year *cy, size_t n,
                 *first = cy[i].year;
             }
         }
+        /* A citizen engagement is data too, even in a year without
+         * work. */
+        for (i = 0; i < p->ncec; i++) {
+            if (p->cec[i].year >= ACCRUAL_CEC_YEAR &&
+                p->cec[i].year <= p->until &&
+                (*first == 0 || p->cec[i].year < *first)) {
+                *first = p->cec[i].year;
+            }
+        }
     }
     if (*first == 0) {
         snprintf(err, errlen, "no period in %d or later", ACCRUAL_FIRST_YEAR);

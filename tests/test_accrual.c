@@ -511,6 +511,32 @@ test_accrual_compute_citizen_engagement(void **state)
 }
 
 static void
+test_accrual_compute_citizen_engagement_before_any_work(void **state)
+{
+    struct accrual_contract_year in[1] = { cy(2019, 12 * 15167) };
+    struct accrual_cec cec[1];
+    struct accrual_params p = { 0 };
+    struct accrual_result *r;
+    char err[128];
+
+    (void)state;
+    assert_int_equal(accrual_cec_parse("civic-service:2018", &cec[0]), 0);
+    p.until = 2019;
+    p.cec = cec;
+    p.ncec = 1;
+    assert_int_equal(accrual_compute(in, 1, &p, &r, err, sizeof(err)), 0);
+    /* 2018 is listed for the engagement, with no work. */
+    assert_int_equal(r->nyears, 2);
+    assert_int_equal(r->years[0].year, 2018);
+    assert_int_equal(r->years[0].ratio, 0);
+    assert_int_equal(r->years[0].cec_credit, 20);
+    assert_int_equal(r->conv_cec_cents, 24000);
+    assert_int_equal(r->balance, 50000);
+    assert_int_equal(r->cec_balance, 24000);
+    accrual_free(r);
+}
+
+static void
 test_accrual_compute_forfait_days(void **state)
 {
     struct accrual_contract_year in[1];
@@ -628,6 +654,7 @@ main(void)
         cmocka_unit_test(test_accrual_compute_caps_at_5000_euros),
         cmocka_unit_test(test_accrual_compute_low_qualified_euros),
         cmocka_unit_test(test_accrual_compute_citizen_engagement),
+        cmocka_unit_test(test_accrual_compute_citizen_engagement_before_any_work),
         cmocka_unit_test(test_accrual_compute_forfait_days),
         cmocka_unit_test(test_accrual_compute_rejects_bad_parameters),
         cmocka_unit_test(test_accrual_to_json_has_the_documented_shape),
