@@ -72,7 +72,7 @@ struct accrual_year {
     int64_t balance;     /* whole hours, or cents (after the credit) */
     int64_t cec_credit;  /* hours or cents of the citizen account */
     int64_t cec_balance;
-    char explanation[ACCRUAL_EXPLAIN_MAX];
+    char explanation[ACCRUAL_EXPLAIN_MAX]; /* UTF-8; cut if longer */
 };
 
 struct accrual_result {
