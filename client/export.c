@@ -1,4 +1,6 @@
-#define _DEFAULT_SOURCE
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE   /* strcasecmp; guarded: tests include this file */
+#endif
 #include "client/export.h"
 
 #include <stdio.h>
