@@ -39,7 +39,28 @@ struct text {
     size_t len, off;
 };
 
-/* Append to ${t}, truncating silently at its end. */
+/* After a cut, drop a last character that lost some of its bytes. */
+static void
+utf8_trim(struct text *t)
+{
+    size_t p = t->off, need;
+    unsigned char c;
+
+    while (p > 0 && ((unsigned char)t->buf[p - 1] & 0xc0) == 0x80) {
+        p--;
+    }
+    if (p == 0) {
+        return;
+    }
+    c = (unsigned char)t->buf[p - 1];
+    need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    if (p - 1 + need > t->off) {
+        t->off = p - 1;
+    }
+    t->buf[t->off] = '\0';
+}
+
+/* Append to ${t}, truncating silently at its end (on a character). */
 static void
 add(struct text *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -60,6 +81,7 @@ add(struct text *t, const char *fmt, ...)
         t->off += (size_t)n;
         if (t->off >= t->len) {
             t->off = t->len - 1;
+            utf8_trim(t);
         }
     }
 }

@@ -537,6 +537,39 @@ test_accrual_compute_citizen_engagement_before_any_work(void **state)
 }
 
 static void
+test_accrual_compute_cuts_long_sentences_on_a_character(void **state)
+{
+    static const int64_t scales[] = { 1015473, 1099182, 100 };
+    struct accrual_contract_year in[17];
+    struct accrual_params p = { 0 };
+    struct accrual_result *r;
+    char err[128];
+    json_t *j;
+    size_t i, k;
+
+    (void)state;
+    /* Seventeen contracts make the sentence longer than its buffer; with
+     * these figures the cut falls inside a multi-byte arrow or sign (found
+     * by search), which must be dropped whole. */
+    p.until = 2016;
+    for (k = 0; k < sizeof(scales) / sizeof(scales[0]); k++) {
+        for (i = 0; i < 17; i++) {
+            in[i] = cy(2016, scales[k] + (int64_t)i);
+            in[i].siret[13] = (char)('0' + i % 10);
+            in[i].siret[12] = (char)('0' + i / 10);
+        }
+        assert_int_equal(accrual_compute(in, 17, &p, &r, err, sizeof(err)),
+            0);
+        assert_true(strlen(r->years[0].explanation) >=
+            ACCRUAL_EXPLAIN_MAX - 4 || k == 2);
+        /* jansson refuses invalid UTF-8. */
+        assert_non_null(j = accrual_to_json(r));
+        json_decref(j);
+        accrual_free(r);
+    }
+}
+
+static void
 test_accrual_compute_forfait_days(void **state)
 {
     struct accrual_contract_year in[1];
@@ -655,6 +688,7 @@ main(void)
         cmocka_unit_test(test_accrual_compute_low_qualified_euros),
         cmocka_unit_test(test_accrual_compute_citizen_engagement),
         cmocka_unit_test(test_accrual_compute_citizen_engagement_before_any_work),
+        cmocka_unit_test(test_accrual_compute_cuts_long_sentences_on_a_character),
         cmocka_unit_test(test_accrual_compute_forfait_days),
         cmocka_unit_test(test_accrual_compute_rejects_bad_parameters),
         cmocka_unit_test(test_accrual_to_json_has_the_documented_shape),
