@@ -243,6 +243,42 @@ periods_free(struct periods_set *set)
     free(set);
 }
 
+/* Replace each byte of ${s} that is not part of valid UTF-8 (or is a
+ * control character) by '?'. */
+static void
+utf8_scrub(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    size_t n, k;
+    uint32_t c;
+
+    while (*p != '\0') {
+        if (*p < 0x80) {
+            if (*p < 0x20 || *p == 0x7f) {
+                *p = '?';
+            }
+            p++;
+            continue;
+        }
+        n = (*p >= 0xc2 && *p <= 0xdf) ? 1 : (*p >= 0xe0 && *p <= 0xef) ?
+            2 : (*p >= 0xf0 && *p <= 0xf4) ? 3 : 0;
+        c = *p & (n == 1 ? 0x1f : n == 2 ? 0x0f : 0x07);
+        for (k = 1; k <= n; k++) {
+            if ((p[k] & 0xc0) != 0x80) {
+                break;
+            }
+            c = (c << 6) | (p[k] & 0x3f);
+        }
+        if (n == 0 || k <= n || (n == 2 && (c < 0x800 ||
+            (c >= 0xd800 && c <= 0xdfff))) || (n == 3 && (c < 0x10000 ||
+            c > 0x10ffff))) {
+            *p++ = '?';
+            continue;
+        }
+        p += n + 1;
+    }
+}
+
 int
 periods_warn(struct periods_set *set, const char *fmt, ...)
 {
@@ -253,6 +289,9 @@ periods_warn(struct periods_set *set, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
+    /* File names may be any bytes, and the cut may split a character:
+     * warnings go into JSON, so make them valid UTF-8. */
+    utf8_scrub(buf);
     /* The same warning once is enough. */
     for (i = 0; i < set->nwarnings; i++) {
         if (strcmp(set->warnings[i], buf) == 0) {

@@ -670,6 +670,28 @@ test_periods_survives_every_allocation_failure(void **state)
 }
 
 static void
+test_periods_warnings_are_valid_utf8(void **state)
+{
+    struct periods_set *set;
+    json_t *j;
+
+    (void)state;
+    assert_non_null(set = periods_new());
+    /* A Latin-1 file name, and a cut inside a character. */
+    assert_int_equal(periods_warn(set, "%s: read as Latin-1",
+        "fiche-f\xe9vrier.dsn"), 0);
+    assert_string_equal(set->warnings[0], "fiche-f?vrier.dsn: read as "
+        "Latin-1");
+    assert_int_equal(periods_warn(set, "%0254d\xe2\x86\x92", 0), 0);
+    assert_int_equal(strlen(set->warnings[1]), 255);
+    assert_int_equal(set->warnings[1][254], '?');
+    assert_int_equal(periods_finish(set), 0);
+    assert_non_null(j = periods_to_json(set));
+    json_decref(j);
+    periods_free(set);
+}
+
+static void
 test_periods_day_helpers(void **state)
 {
     int32_t d;
@@ -719,6 +741,7 @@ main(void)
         cmocka_unit_test(test_periods_days_without_reference_count_nothing),
         cmocka_unit_test(test_periods_json_output_reads_back_as_hook_output),
         cmocka_unit_test(test_periods_survives_every_allocation_failure),
+        cmocka_unit_test(test_periods_warnings_are_valid_utf8),
         cmocka_unit_test(test_periods_day_helpers),
     };
 
