@@ -1216,6 +1216,7 @@ cmd_import(int argc, char **argv)
     if (!docs_class_valid(m.class)) {
         return (usage_error("import", "unknown class '%s'", m.class));
     }
+    errno = 0;
     if ((fd = open(argv[optind], O_RDONLY | O_CLOEXEC)) < 0 ||
         fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         warnx_("%s: %s", argv[optind], errno != 0 ? strerror(errno)
