@@ -80,20 +80,6 @@ rfc3339(const char *t)
     return ((int64_t)timegm(&tm));
 }
 
-/* qsort: by creation time, then id (a deterministic order). */
-static int
-rec_cmp(const void *a, const void *b)
-{
-    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    const char *tx = json_string_value(json_object_get(x, "created_at"));
-    const char *ty = json_string_value(json_object_get(y, "created_at"));
-    const char *ix = json_string_value(json_object_get(x, "document"));
-    const char *iy = json_string_value(json_object_get(y, "document"));
-    int c = strcmp(tx != NULL ? tx : "", ty != NULL ? ty : "");
-
-    return (c != 0 ? c : strcmp(ix != NULL ? ix : "", iy != NULL ? iy : ""));
-}
-
 /* Hex of ${n} bytes into ${out} (2n+1). */
 static void
 hexstr(const uint8_t *b, size_t n, char *out)
@@ -113,12 +99,47 @@ struct exp {
     struct archive *a;
     json_t *used;        /* set of member paths */
     json_t *signers;     /* depositor -> signer file */
-    json_t *docs;        /* manifest entries */
-    char *sums;          /* SHA256SUMS text */
-    size_t sumslen;
+    FILE *man;           /* manifest entries, one per document (temp) */
+    FILE *sums;          /* SHA256SUMS text (temp) */
+    size_t ndocs;
     int64_t now;
     int raw;
 };
+
+static int tmp_new(void);
+
+/* A temporary stream for what is written at the end (unlinked file). */
+static FILE *
+tmp_stream(void)
+{
+    FILE *f;
+    int fd;
+
+    if ((fd = tmp_new()) < 0) {
+        return (NULL);
+    }
+    if ((f = fdopen(fd, "w+")) == NULL) {
+        close(fd);
+    }
+    return (f);
+}
+
+/* Append document entry ${m} to the manifest being built. */
+static int
+man_add(struct exp *x, json_t *m)
+{
+    char *text;
+    int rc;
+
+    if ((text = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+        return (-1);
+    }
+    rc = fprintf(x->man, "%s    %s", x->ndocs > 0 ? ",\n" : "", text) < 0
+        ? -1 : 0;
+    free(text);
+    x->ndocs += (rc == 0);
+    return (rc);
+}
 
 /* fetchdoc sink: bytes into the current archive entry. */
 static int
@@ -171,16 +192,8 @@ unique_path(struct exp *x, const char *dir, const char *base)
 static int
 sums_add(struct exp *x, const char *hex, const char *path)
 {
-    size_t n = strlen(hex) + strlen(path) + 4;
-    char *ns;
 
-    if ((ns = realloc(x->sums, x->sumslen + n + 1)) == NULL) {
-        return (-1);
-    }
-    x->sums = ns;
-    snprintf(x->sums + x->sumslen, n + 1, "%s  %s\n", hex, path);
-    x->sumslen += n - 1;
-    return (0);
+    return (fprintf(x->sums, "%s  %s\n", hex, path) < 0 ? -1 : 0);
 }
 
 /* The folder CLASS/YEAR of a document; malloc'd. */
@@ -328,7 +341,11 @@ export_plain(struct exp *x, json_t *rec)
     if (json_object_get(meta, "mtime") != NULL) {
         json_object_set(m, "modified_at", json_object_get(meta, "mtime"));
     }
-    json_array_append_new(x->docs, m);
+    if (man_add(x, m) != 0) {
+        json_decref(m);
+        goto done;
+    }
+    json_decref(m);
     rc = EXIT_OK;
 
 done:
@@ -405,7 +422,9 @@ export_raw(struct exp *x, json_t *rec)
     json_object_set_new(side, "path", json_string(path));
     json_object_del(side, "metadata");
     json_object_del(side, "signature");
-    json_array_append(x->docs, side);
+    if (man_add(x, side) != 0) {
+        goto done;
+    }
     rc = EXIT_OK;
     goto done;
 
@@ -467,15 +486,77 @@ done:
     return (rc);
 }
 
+/*
+ * Member ${name}: ${pre}, then what temp stream ${f} holds, then ${post}.
+ */
+static int
+add_stream(struct exp *x, const char *name, const char *pre, FILE *f,
+    const char *post)
+{
+    uint8_t buf[16384];
+    long len;
+    size_t n;
+
+    if (fflush(f) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) ||
+        export_entry_begin(x->a, name, strlen(pre) + (uint64_t)len +
+        strlen(post), x->now) != 0 ||
+        export_entry_data(x->a, (const uint8_t *)pre, strlen(pre)) != 0) {
+        return (-1);
+    }
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+        if (export_entry_data(x->a, buf, n) != 0) {
+            return (-1);
+        }
+    }
+    if (ferror(f) ||
+        export_entry_data(x->a, (const uint8_t *)post, strlen(post)) != 0) {
+        return (-1);
+    }
+    return (export_entry_end(x->a));
+}
+
+/* manifest.json around the entries written so far. */
+static int
+export_manifest(struct exp *x)
+{
+    json_t *v = NULL, *w = NULL;
+    char *server = NULL, *vault = NULL, *post = NULL;
+    size_t len;
+    int rc = -1;
+
+    if ((v = json_string(x->s->server)) == NULL ||
+        (w = json_string(x->s->account)) == NULL ||
+        (server = json_dumps(v, JSON_ENCODE_ANY)) == NULL ||
+        (vault = json_dumps(w, JSON_ENCODE_ANY)) == NULL ||
+        (post = malloc(len = strlen(server) + strlen(vault) + 256)) ==
+        NULL) {
+        goto done;
+    }
+    snprintf(post, len, "\n  ],\n  \"count\": %zu,\n"
+        "  \"exported_at\": %lld,\n  \"format\": \"%s\",\n"
+        "  \"server\": %s,\n  \"vault\": %s\n}\n", x->ndocs,
+        (long long)x->now, x->raw ? "coffre-export-raw-v1"
+                                  : "coffre-export-v1", server, vault);
+    rc = add_stream(x, "manifest.json", "{\n  \"documents\": [\n", x->man,
+        post);
+
+done:
+    free(post);
+    free(vault);
+    free(server);
+    json_decref(w);
+    json_decref(v);
+    return (rc);
+}
+
 /* The members after the documents: signers, manifest, sums. */
 static int
 export_tail(struct exp *x)
 {
     struct minisig_pubkey pk;
-    json_t *man = NULL, *v;
+    json_t *v;
     const char *dep, *key;
-    char pub[512], *text = NULL;
-    int rc = -1;
+    char pub[512];
 
     if (!x->raw) {
         json_object_foreach(x->signers, dep, v) {
@@ -486,31 +567,15 @@ export_tail(struct exp *x)
                 export_add_buf(x->a, json_string_value(json_object_get(v,
                 "file")), pub, strlen(pub), x->now) != 0) {
                 warnx_("signer %s: unusable key", dep);
-                goto done;
+                return (-1);
             }
         }
     }
-    man = json_pack("{s:s, s:s, s:s, s:I, s:O, s:I}", "format",
-        x->raw ? "coffre-export-raw-v1" : "coffre-export-v1", "vault",
-        x->s->account, "server", x->s->server, "exported_at",
-        (json_int_t)x->now, "documents", x->docs, "count",
-        (json_int_t)json_array_size(x->docs));
-    if (man == NULL || (text = json_dumps(man, JSON_INDENT(2) |
-        JSON_SORT_KEYS)) == NULL ||
-        export_add_buf(x->a, "manifest.json", text, strlen(text),
-        x->now) != 0) {
-        goto done;
+    if (export_manifest(x) != 0 ||
+        (!x->raw && add_stream(x, "SHA256SUMS", "", x->sums, "") != 0)) {
+        return (-1);
     }
-    if (!x->raw && export_add_buf(x->a, "SHA256SUMS", x->sums != NULL ?
-        x->sums : "", x->sumslen, x->now) != 0) {
-        goto done;
-    }
-    rc = 0;
-
-done:
-    free(text);
-    json_decref(man);
-    return (rc);
+    return (0);
 }
 
 /* Fetch and verify the audit log into *${entries}, *${head}. */
@@ -535,26 +600,61 @@ audit_get(struct session *s, json_t **entries, json_t **head)
     return (EXIT_OK);
 }
 
-/* Export every record of ${all} into ${x}; return an exit code. */
+/*
+ * Export every document of the vault, one page of the listing at a time
+ * (newest first, as the server lists them: a deterministic order), so
+ * that the records are never all held at once.  Return an exit code.
+ */
 static int
-export_all(struct exp *x, json_t *all)
+export_all(struct exp *x)
 {
-    json_t **v;
-    size_t i, n = json_array_size(all);
-    int rc = EXIT_OK;
+    json_t *resp = NULL, *rec;
+    char *ev, *ec = NULL, *path = NULL, *cur = NULL;
+    size_t i, len;
+    int rc = EXIT_ERR;
 
-    if ((v = calloc(n + 1, sizeof(*v))) == NULL) {
+    if ((ev = http_escape(x->s->account)) == NULL) {
         return (EXIT_ERR);
     }
-    for (i = 0; i < n; i++) {
-        v[i] = json_array_get(all, i);
+    for (;;) {
+        len = strlen(ev) + 64 + (ec != NULL ? strlen(ec) : 0);
+        if ((path = malloc(len)) == NULL) {
+            rc = EXIT_ERR;
+            break;
+        }
+        snprintf(path, len, "/v1/vaults/%s/documents?limit=200%s%s", ev,
+            ec != NULL ? "&cursor=" : "", ec != NULL ? ec : "");
+        rc = api_call(x->s, "GET", path, NULL, 200, "list", &resp);
+        free(path);
+        path = NULL;
+        if (rc != EXIT_OK) {
+            break;
+        }
+        json_array_foreach(json_object_get(resp, "documents"), i, rec) {
+            rc = x->raw ? export_raw(x, rec) : export_plain(x, rec);
+            if (rc != EXIT_OK) {
+                break;
+            }
+        }
+        free(ec);
+        ec = NULL;
+        free(cur);
+        cur = NULL;
+        if (rc == EXIT_OK &&
+            json_string_value(json_object_get(resp, "next")) != NULL &&
+            ((cur = strdup(json_string_value(json_object_get(resp,
+            "next")))) == NULL || (ec = http_escape(cur)) == NULL)) {
+            rc = EXIT_ERR;
+        }
+        json_decref(resp);
+        resp = NULL;
+        if (rc != EXIT_OK || ec == NULL) {
+            break;
+        }
     }
-    qsort(v, n, sizeof(*v), rec_cmp);
-    for (i = 0; i < n && rc == EXIT_OK; i++) {
-        rc = x->raw ? export_raw(x, v[i]) : export_plain(x, v[i]);
-        json_object_clear(v[i]);    /* done with it: keep memory flat */
-    }
-    free(v);
+    free(cur);
+    free(ec);
+    free(ev);
     return (rc);
 }
 
@@ -573,7 +673,7 @@ cmd_export(int argc, char **argv)
     enum export_format fmt;
     struct outfile of;
     struct exp x;
-    json_t *all = NULL, *entries = NULL, *head = NULL;
+    json_t *entries = NULL, *head = NULL;
     int c, rc, opened = 0;
 
     memset(&x, 0, sizeof(x));
@@ -612,7 +712,8 @@ cmd_export(int argc, char **argv)
     rc = EXIT_ERR;
     if ((x.used = json_object()) == NULL ||
         (x.signers = json_object()) == NULL ||
-        (x.docs = json_array()) == NULL) {
+        (x.man = tmp_stream()) == NULL ||
+        (x.sums = tmp_stream()) == NULL) {
         goto done;
     }
     if (outfile_open(&of, out, 0600) != 0) {
@@ -632,10 +733,7 @@ cmd_export(int argc, char **argv)
     }
     json_decref(entries);
     entries = NULL;
-    if ((rc = docs_list(x.s, NULL, &all)) != EXIT_OK) {
-        goto done;
-    }
-    if ((rc = export_all(&x, all)) != EXIT_OK) {
+    if ((rc = export_all(&x)) != EXIT_OK) {
         warnx_("export stopped; %s not written", out);
         goto done;
     }
@@ -654,7 +752,7 @@ cmd_export(int argc, char **argv)
     if (outfile_commit(&of) != 0) {
         goto done;
     }
-    infox("exported %zu documents to %s", json_array_size(x.docs), out);
+    infox("exported %zu documents to %s", x.ndocs, out);
     rc = EXIT_OK;
 
 done:
@@ -662,13 +760,16 @@ done:
     if (opened) {
         outfile_abort(&of);
     }
-    free(x.sums);
-    json_decref(x.docs);
+    if (x.sums != NULL) {
+        fclose(x.sums);
+    }
+    if (x.man != NULL) {
+        fclose(x.man);
+    }
     json_decref(x.signers);
     json_decref(x.used);
     json_decref(head);
     json_decref(entries);
-    json_decref(all);
     session_free(x.s);
     return (rc);
 }
