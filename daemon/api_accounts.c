@@ -70,11 +70,90 @@ recipient_valid(const char *s, size_t len)
     return (1);
 }
 
+/* Nonzero if ${s} is a display name: 1-80 bytes, no control characters. */
+static int
+org_name_valid(const char *s, size_t len)
+{
+    size_t i;
+
+    if (len == 0 || len > 80 || len >= CATALOG_NAME_BUFLEN) {
+        return (0);
+    }
+    for (i = 0; i < len; i++) {
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+            return (0);
+        }
+    }
+    return (1);
+}
+
+/*
+ * An employer's or an account service's registration request (issue 6):
+ * always pending, whatever the registration mode, until the operator's
+ * `coffred account approve`.  Answers 202, 400 or 409.
+ */
+static void
+register_request(struct api_req *req, json_t *body, const char *kind,
+    const char *rcpt, size_t rlen, const char *mkey, size_t mlen)
+{
+    struct catalog_account acct, other;
+    const char *siret = NULL, *name = NULL, *id;
+    size_t slen = 0, nlen = 0;
+    int emp = strcmp(kind, "employer") == 0, r;
+    json_t *o;
+
+    if ((emp && api_json_str(req, body, "siret", 1, 14, &siret, &slen)) ||
+        api_json_str(req, body, "name", 1, 80, &name, &nlen)) {
+        return;
+    }
+    if ((emp && !ids_siret_valid(siret, slen)) ||
+        (!emp && (json_object_get(body, "siret") != NULL ||
+        !ids_service_valid(name, nlen))) || !org_name_valid(name, nlen)) {
+        api_reply_error(req, 400, "bad_field", "a field has a bad value");
+        return;
+    }
+    id = emp ? siret : name;
+    r = api_account_by_public(req->app, id, emp ? IDS_KIND_EMPLOYER :
+        IDS_KIND_SERVICE, &other);
+    if (r == 0) {
+        api_reply_error(req, 409, "conflict", "this account exists");
+        return;
+    } else if (r != STORAGE_ENOTFOUND) {
+        api_reply_storage(req, r, "");
+        return;
+    }
+    memset(&acct, 0, sizeof(acct));
+    acct.kind = emp ? CATALOG_KIND_EMPLOYER : CATALOG_KIND_SERVICE;
+    acct.state = CATALOG_STATE_PENDING;
+    memcpy(acct.age_recipient, rcpt, rlen + 1);
+    memcpy(acct.minisign_key, mkey, mlen + 1);
+    if (emp) {
+        memcpy(acct.siret, siret, slen + 1);
+    }
+    memcpy(acct.name, name, nlen + 1);
+    catalog_id_new(acct.id);
+    r = catalog_account_create(req->app->cat, acct.id, &acct);
+    if (r == STORAGE_EEXIST) {
+        api_reply_error(req, 409, "conflict", "this account exists");
+        return;
+    } else if (r != 0) {
+        api_reply_storage(req, r, "");
+        return;
+    }
+    log_info(req->id, "registration request from %s %s", kind, id);
+    o = json_pack("{s:s,s:s,s:s,s:s}", "account", id, "kind", kind, "name",
+        name, "status", "pending");
+    if (o != NULL && emp) {
+        json_object_set_new(o, "siret", json_string(siret));
+    }
+    api_reply_json(req, 202, o);
+}
+
 int
 api_register(struct api_req *req)
 {
     static const char *const fields[] = { "kind", "age_recipient",
-        "minisign_key", NULL };
+        "minisign_key", "siret", "name", NULL };
     struct catalog_account acct;
     struct minisig_pubkey pk;
     const char *kind, *rcpt, *mkey;
@@ -95,9 +174,18 @@ api_register(struct api_req *req)
         api_json_str(req, body, "minisign_key", 1, 127, &mkey, &mlen)) {
         goto done;
     }
-    if (strcmp(kind, "person") != 0 || !recipient_valid(rcpt, rlen) ||
+    if (!recipient_valid(rcpt, rlen) ||
         minisig_pubkey_parse(mkey, mlen, &pk) != 0 ||
         mlen != MINISIG_PUBKEY_B64_LEN) {
+        api_reply_error(req, 400, "bad_field", "a field has a bad value");
+        goto done;
+    }
+    if (strcmp(kind, "employer") == 0 || strcmp(kind, "service") == 0) {
+        register_request(req, body, kind, rcpt, rlen, mkey, mlen);
+        goto done;
+    }
+    if (strcmp(kind, "person") != 0 || json_object_get(body, "siret") ||
+        json_object_get(body, "name")) {
         api_reply_error(req, 400, "bad_field", "a field has a bad value");
         goto done;
     }
