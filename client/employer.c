@@ -448,8 +448,8 @@ employer_init(struct session *s, const struct keys *k, const char *kind,
         }
         if (status == 202) {
             printf("Registration request filed for %s; the operator must "
-                   "approve it\n(coffred account approve %s) before you "
-                   "can deposit.\n", acct, acct);
+                   "approve it\n(coffred account approve %s) before the "
+                   "account can be used.\n", acct, acct);
         }
     } else if ((status == 403 && code != NULL &&
                    strcmp(code, "registration_closed") == 0) ||
