@@ -266,8 +266,10 @@ check "progress bar on a terminal only" sh -c '
 echo '{"schema": "coffre.payroll-facts/1"}' >bad/facts.json
 facts bad/other.json 12345678200010 2026-09
 facts bad/month.json "$SIRET" 2026-08
-cat >m4.csv <<EOF
-$v1,bad/payslip-1.pdf,,2026-09
+# CRLF line ends, and a quoted file name holding a comma and a quote.
+cp bad/payslip-1.pdf 'bad/pay,"1".pdf'
+sed 's/$/\r/' >m4.csv <<EOF
+$v1,"bad/pay,""1"".pdf",,2026-09
 $v1,bad/missing.pdf,,2026-09
 $v1,bad/payslip-2.pdf,,2026-13
 ABCD-EFGH-JKMN,bad/payslip-2.pdf,,2026-09
@@ -285,6 +287,8 @@ want = [(\"1\", \"ok\", \"\"), (\"2\", \"failed\", \"unreadable\"), (\"3\", \"fa
         (\"4\", \"failed\", \"bad_row\"), (\"5\", \"failed\", \"bad_row\"), (\"6\", \"failed\", \"bad_row\")]
 assert got == want, got
 "'
+check "report quotes a file name with a comma and a quote" sh -c '
+    test "$(csvcol r4.csv payslip | head -1)" = "bad/pay,\"1\".pdf"'
 check "bad payroll facts: exit 1" code 1 emp push --manifest m5.csv --report r5.csv
 check "bad payroll facts: bad_facts on every row" sh -c '
     test "$(csvcol r5.csv error_code | grep -c "^bad_facts$")" -eq 3'
