@@ -47,18 +47,12 @@ check "employer init: bad SIRET refused (exit 2)" code 2 env COFFRE_HOME="$T/bad
     "$C" init --server "$URL" --kind employer --siret 73282932000075 --name X
 check "employer init" sh -c 'COFFRE_HOME="$1" "$C" init --server "$URL" \
     --kind employer --siret "$2" --name "Acme SA" >"$1.init"' _ "$E" "$SIRET"
-if grep -q "coffred account add" "$E.init"; then
-    # The server registers employers through its operator only.
-    check "operator registers the employer from its public keys" sh -c '
-        data=$2/data
-        set -- $(grep "coffred account add" "$1" | sed "s/--name .Acme SA./--name Acme/")
-        shift; "$D" "$@" --data "$data"' _ "$E.init" "$T"
-else
-    check "request pending in account list" sh -c \
-        '"$D" account list --data "$1/data" | grep "$2" | grep -q pending' _ "$T" "$SIRET"
-    check "pending employer cannot push (exit 3)" code 3 emp push --manifest /dev/null
-    check "operator approves" "$D" account approve "$SIRET" --data "$T/data"
-fi
+check "request pending in account list" sh -c \
+    '"$D" account list --data "$1/data" | grep "$2" | grep -q pending' _ "$T" "$SIRET"
+check "a second request for the same SIRET is refused" not env COFFRE_HOME="$T/dup" \
+    "$C" init --server "$URL" --kind employer --siret "$SIRET" --name Other
+check "pending employer cannot push (exit 3)" code 3 emp push --manifest /dev/null
+check "operator approves" "$D" account approve "$SIRET" --data "$T/data"
 check "employer is active" sh -c '"$D" account list --data "$1/data" |
     grep "$2" | grep -q active' _ "$T" "$SIRET"
 ekey=$(emp whoami --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["minisign_key"])')
@@ -293,5 +287,25 @@ check "bad payroll facts: exit 1" code 1 emp push --manifest m5.csv --report r5.
 check "bad payroll facts: bad_facts on every row" sh -c '
     test "$(csvcol r5.csv error_code | grep -c "^bad_facts$")" -eq 3'
 check "a person cannot push (exit 2)" code 2 person 1 push --manifest m3.csv --report r6.csv
+
+# A server closed to registration: init keeps the keys and prints the
+# operator's command, which registers the employer from its public keys.
+mkdir -p "$T/data2" && chmod 700 "$T/data2"
+"$D" serve --listen 127.0.0.1:0 --data "$T/data2" --port-file "$T/port2" \
+    --registration closed >"$T/daemon2.log" 2>&1 &
+d2=$!
+i=0
+while [ ! -s "$T/port2" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+check "closed server: init prints the operator's command" sh -c '
+    COFFRE_HOME="$1/e2" "$C" init --server "http://127.0.0.1:$(cat "$1/port2")" \
+        --kind employer --siret 73282932000074 --name "Acme SA" >"$1/e2.init" &&
+    grep -q "coffred account add --kind employer --siret 73282932000074" "$1/e2.init"' _ "$T"
+check "closed server: the operator's command registers it" sh -c '
+    line=$(grep "coffred account add" "$1/e2.init" | sed "s/^ *coffred//")
+    eval "\"\$D\" $line --data \"\$1/data2\"" >/dev/null &&
+    "$D" account list --data "$1/data2" | grep 73282932000074 |
+        grep active | grep -q " Acme SA$"' _ "$T"
+check "closed server: the employer logs in" env COFFRE_HOME="$T/e2" "$C" whoami
+kill $d2; wait $d2 2>/dev/null
 
 finish push
