@@ -29,4 +29,18 @@ int auditchain_fetch(struct session *s, uint64_t after, json_t *all,
 int auditchain_verify(struct session *s, json_t *all, json_t *head,
     uint64_t *hseq, uint8_t hhash[DIGEST_BYTES]);
 
+/**
+ * auditchain_stream(s, fn, cookie, head, hseq, hhash):
+ * As auditchain_fetch() then auditchain_verify(), one page at a time
+ * without keeping the entries: each entry is checked against the chain,
+ * then handed to ${fn}(${cookie}, entry), which returns 0 or -1.
+ * *${head} gets the signed head (json_decref()); *${hseq} and ${hhash}
+ * what it names.  Return EXIT_OK once the head is verified,
+ * EXIT_INTEGRITY (with a message) if the chain or the head does not
+ * verify (${fn} may have seen entries by then), or another exit code.
+ */
+int auditchain_stream(struct session *s, int (*fn)(void *, json_t *),
+    void *cookie, json_t **head, uint64_t *hseq,
+    uint8_t hhash[DIGEST_BYTES]);
+
 #endif /* !AUDITCHAIN_H_ */

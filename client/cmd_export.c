@@ -437,55 +437,6 @@ done:
     return (rc);
 }
 
-/* Append ${line} and a newline to the growing buffer *${buf}. */
-static int
-text_line(char **buf, size_t *len, const char *line)
-{
-    size_t n = strlen(line);
-    char *nb;
-
-    if ((nb = realloc(*buf, *len + n + 2)) == NULL) {
-        return (-1);
-    }
-    memcpy(nb + *len, line, n);
-    nb[*len + n] = '\n';
-    *len += n + 1;
-    *buf = nb;
-    return (0);
-}
-
-/* audit.jsonl: the verified entries, then the signed head. */
-static int
-export_audit(struct exp *x, json_t *entries, json_t *head)
-{
-    json_t *v;
-    char *text = NULL, *line;
-    size_t i, len = 0;
-    int rc = -1;
-
-    json_array_foreach(entries, i, v) {
-        line = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
-        if (line == NULL || text_line(&text, &len, line) != 0) {
-            free(line);
-            goto done;
-        }
-        free(line);
-    }
-    v = json_pack("{s:O?, s:b}", "head", head, "verified", 1);
-    line = v != NULL ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(v);
-    if (line == NULL || text_line(&text, &len, line) != 0) {
-        free(line);
-        goto done;
-    }
-    free(line);
-    rc = export_add_buf(x->a, "audit.jsonl", text, len, x->now);
-
-done:
-    free(text);
-    return (rc);
-}
-
 /*
  * Member ${name}: ${pre}, then what temp stream ${f} holds, then ${post}.
  */
@@ -513,6 +464,64 @@ add_stream(struct exp *x, const char *name, const char *pre, FILE *f,
         return (-1);
     }
     return (export_entry_end(x->a));
+}
+
+/* auditchain_stream() callback: one entry, one line. */
+static int
+audit_line(void *cookie, json_t *v)
+{
+    char *line;
+    int rc;
+
+    if ((line = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+        return (-1);
+    }
+    rc = fprintf(cookie, "%s\n", line) < 0 ? -1 : 0;
+    free(line);
+    return (rc);
+}
+
+/*
+ * audit.jsonl: the vault's log, verified as it is fetched (hash chain,
+ * server signature with the pinned key), one entry per line, then the
+ * signed head.  Return an exit code (EXIT_INTEGRITY: the log does not
+ * verify).
+ */
+static int
+export_audit(struct exp *x)
+{
+    json_t *head = NULL, *v;
+    uint8_t hhash[DIGEST_BYTES];
+    uint64_t hseq;
+    char *line = NULL;
+    FILE *f;
+    int rc;
+
+    if ((f = tmp_stream()) == NULL) {
+        return (EXIT_ERR);
+    }
+    if ((rc = auditchain_stream(x->s, audit_line, f, &head, &hseq,
+        hhash)) != EXIT_OK) {
+        if (rc == EXIT_INTEGRITY) {
+            warnx_("the audit log does not verify: no export");
+        }
+        goto done;
+    }
+    rc = EXIT_ERR;
+    v = json_pack("{s:O?, s:b}", "head", head, "verified", 1);
+    line = v != NULL ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(v);
+    if (line == NULL || fprintf(f, "%s\n", line) < 0 ||
+        add_stream(x, "audit.jsonl", "", f, "") != 0) {
+        goto done;
+    }
+    rc = EXIT_OK;
+
+done:
+    free(line);
+    json_decref(head);
+    fclose(f);
+    return (rc);
 }
 
 /* manifest.json around the entries written so far. */
@@ -576,28 +585,6 @@ export_tail(struct exp *x)
         return (-1);
     }
     return (0);
-}
-
-/* Fetch and verify the audit log into *${entries}, *${head}. */
-static int
-audit_get(struct session *s, json_t **entries, json_t **head)
-{
-    uint8_t hhash[DIGEST_BYTES];
-    uint64_t hseq;
-    int rc;
-
-    *head = NULL;
-    if ((*entries = json_array()) == NULL) {
-        return (EXIT_ERR);
-    }
-    if ((rc = auditchain_fetch(s, 0, *entries, head)) != EXIT_OK) {
-        return (rc);
-    }
-    if (auditchain_verify(s, *entries, *head, &hseq, hhash) != 0) {
-        warnx_("the audit log does not verify: no export");
-        return (EXIT_INTEGRITY);
-    }
-    return (EXIT_OK);
 }
 
 /*
@@ -673,7 +660,6 @@ cmd_export(int argc, char **argv)
     enum export_format fmt;
     struct outfile of;
     struct exp x;
-    json_t *entries = NULL, *head = NULL;
     int c, rc, opened = 0;
 
     memset(&x, 0, sizeof(x));
@@ -706,9 +692,6 @@ cmd_export(int argc, char **argv)
         rc = EXIT_AUTH;
         goto done;
     }
-    if (!x.raw && (rc = audit_get(x.s, &entries, &head)) != EXIT_OK) {
-        goto done;
-    }
     rc = EXIT_ERR;
     if ((x.used = json_object()) == NULL ||
         (x.signers = json_object()) == NULL ||
@@ -724,15 +707,14 @@ cmd_export(int argc, char **argv)
         warnx_("%s: cannot start the archive", out);
         goto done;
     }
-    /* The log first, so that it is not held with the records. */
-    if (!x.raw && (export_add_buf(x.a, "README.txt", readme_text,
-        strlen(readme_text), x.now) != 0 ||
-        export_audit(&x, entries, head) != 0)) {
+    if (!x.raw && export_add_buf(x.a, "README.txt", readme_text,
+        strlen(readme_text), x.now) != 0) {
         warnx_("%s: archive: %s", out, export_writer_error(x.a));
         goto done;
     }
-    json_decref(entries);
-    entries = NULL;
+    if (!x.raw && (rc = export_audit(&x)) != EXIT_OK) {
+        goto done;
+    }
     if ((rc = export_all(&x)) != EXIT_OK) {
         warnx_("export stopped; %s not written", out);
         goto done;
@@ -768,8 +750,6 @@ done:
     }
     json_decref(x.signers);
     json_decref(x.used);
-    json_decref(head);
-    json_decref(entries);
     session_free(x.s);
     return (rc);
 }

@@ -2,11 +2,12 @@
 # coffre export end to end: a safe of 200 documents exported as tar,
 # tar.gz and zip, checked with standard tools only (bsdtar, unzip,
 # sha256sum, minisign); the manifest lists exactly what `coffre ls` lists;
-# a document altered on the server stops the export (exit 5) and leaves no
-# archive; --raw gives standard age files that import --raw takes back.
+# a document or an audit entry altered on the server stops the export
+# (exit 5) and leaves no archive; --raw gives standard age files that
+# import --raw takes back.
 set -u
 . "${COFFRE_SRCDIR:-.}/tests/e2e/_lib.sh"
-need bsdtar unzip sha256sum minisign python3
+need bsdtar unzip sha256sum minisign python3 sqlite3
 start_daemon --open-registration
 
 export COFFRE_PASSPHRASE="une phrase de passe"
@@ -122,5 +123,15 @@ chmod u+w "$obj"
 printf '\001' | dd of="$obj" bs=1 seek=20 conv=notrunc 2>/dev/null
 check "altered blob: export exits 5" code 5 alice export -o bad.tar
 check "altered blob: no archive left" sh -c '! ls -a | grep -q "bad\.tar"'
+
+# An audit entry altered in the server's index: exit 5, no archive.
+check "alter an audit entry in the index" sqlite3 "$T/data/index.sqlite" \
+    "UPDATE audit SET detail = detail || 'x' WHERE seq = 3"
+check "altered audit log: export exits 5" code 5 alice export --format zip \
+    -o badlog.zip
+check "altered audit log: the log is blamed" sh -c '
+    COFFRE_HOME="$1" "$C" export -o badlog.tar 2>&1 |
+    grep -q "audit entry 3 was altered"' _ "$A"
+check "altered audit log: no archive left" sh -c '! ls -a | grep -q "badlog"'
 
 finish export
