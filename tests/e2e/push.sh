@@ -231,6 +231,13 @@ check "oppose: bad SIRET refused (exit 2)" code 2 person 3 employers oppose 1234
 check "employee 3 opposes" person 3 employers oppose "$SIRET"
 check "employers shows the opposition" sh -c 'COFFRE_HOME="$1" "$C" employers |
     grep "$2" | grep -q OPPOSED' _ "$T/p3" "$SIRET"
+check "an opposition to an employer that never deposited is listed" sh -c '
+    COFFRE_HOME="$1" "$C" employers oppose 44306184100047 &&
+    COFFRE_HOME="$1" "$C" employers --json | "$PY" -c "import json,sys
+e = {x[\"siret\"]: x for x in json.load(sys.stdin)}
+assert e[\"44306184100047\"][\"documents\"] == 0 and e[\"44306184100047\"][\"opposed_since\"], e
+assert e[sys.argv[1]][\"documents\"] == 90 and e[sys.argv[1]][\"name\"] == \"Acme SA\", e
+" "$2"' _ "$T/p4" "$SIRET"
 "$PY" "$COFFRE_SRCDIR/tests/e2e/push_pdf.py" "$W/dec" 6 4096
 {
     for i in 1 2 3 4 5 6; do echo "$(cat "$T/v$i"),dec/payslip-$i.pdf,,2026-12"; done
