@@ -42,6 +42,7 @@ struct app {
 #define ROUTE_AUTH 0x1             /* needs a valid bearer token */
 #define ROUTE_STREAM 0x2           /* body streamed to ->stream_* */
 #define ROUTE_NOBODY 0x4           /* a request body is refused (413) */
+#define ROUTE_PENDING_OK 0x10       /* open to accounts awaiting approval */
 #define ROUTE_DEFER 0x8            /* handler waits on the disk: run it on
                                       a worker, connection suspended */
 

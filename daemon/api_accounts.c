@@ -384,11 +384,11 @@ api_login(struct api_req *req)
         api_reply_error(req, 401, "login_failed", "login failed");
         goto done;
     }
-    if (acct.state == CATALOG_STATE_PENDING) {
-        api_reply_error(req, 403, "account_pending",
-            "the account waits for approval");
-        goto done;
-    }
+    /*
+     * A pending account logs in (it can see its own state) but every
+     * route other than /v1/me and /v1/logout answers 403 account_pending
+     * until the operator approves it (httpd.c).
+     */
     secmem_random(raw, sizeof(raw));
     r = ids_token_encode(raw, sizeof(raw), tok, sizeof(tok));
     digest_buf(raw, sizeof(raw), hash);

@@ -240,7 +240,8 @@ auth_authenticate(struct api_req *req)
         api_reply_storage(req, r, "");
         return (1);
     }
-    if (req->caller.acct.state != CATALOG_STATE_ACTIVE) {
+    if (req->caller.acct.state != CATALOG_STATE_ACTIVE &&
+        req->caller.acct.state != CATALOG_STATE_PENDING) {
         goto unauth;
     }
     cache_put(req->app->auth, req->caller.token_hash, now, expires,

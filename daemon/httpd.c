@@ -259,6 +259,13 @@ request_begin(struct api_req *req, const char *method, const char *url)
     if ((req->route->flags & ROUTE_AUTH) && auth_authenticate(req) != 0) {
         return (0);
     }
+    if ((req->route->flags & ROUTE_AUTH) &&
+        req->caller.acct.state == CATALOG_STATE_PENDING &&
+        !(req->route->flags & ROUTE_PENDING_OK)) {
+        api_reply_error(req, 403, "account_pending",
+            "the account waits for the operator's approval");
+        return (0);
+    }
     if (req->app->draining) {
         api_header_add(req, MHD_HTTP_HEADER_CONNECTION, "close");
     }
