@@ -173,4 +173,11 @@ char *b64_encode_std(const uint8_t *buf, size_t len);
  */
 int b64_decode_std(const char *s, size_t max, uint8_t **out, size_t *outlen);
 
+/**
+ * tmpfile_fd():
+ * An unlinked temporary file in $TMPDIR (default /tmp), open for reading
+ * and writing; -1 with a message on failure.
+ */
+int tmpfile_fd(void);
+
 #endif /* !CLIENT_H_ */

@@ -106,8 +106,6 @@ struct exp {
     int raw;
 };
 
-static int tmp_new(void);
-
 /* A temporary stream for what is written at the end (unlinked file). */
 static FILE *
 tmp_stream(void)
@@ -115,7 +113,7 @@ tmp_stream(void)
     FILE *f;
     int fd;
 
-    if ((fd = tmp_new()) < 0) {
+    if ((fd = tmpfile_fd()) < 0) {
         return (NULL);
     }
     if ((f = fdopen(fd, "w+")) == NULL) {
@@ -772,34 +770,13 @@ struct imp {
     unsigned long imported, present, failed, refused;
 };
 
-/* An unlinked temporary file; -1 with a message. */
-static int
-tmp_new(void)
-{
-    const char *dir = getenv("TMPDIR");
-    char *path;
-    int fd;
-
-    if ((path = str_concat(dir != NULL && dir[0] != '\0' ? dir : "/tmp",
-        "/coffre-import.XXXXXX")) == NULL) {
-        return (-1);
-    }
-    if ((fd = mkstemp(path)) >= 0) {
-        (void)unlink(path);
-    } else {
-        warnx_("cannot create a temporary file: %s", strerror(errno));
-    }
-    free(path);
-    return (fd);
-}
-
 static int
 imp_begin(void *cookie, const char *path)
 {
     struct imp *m = cookie;
 
     (void)path;
-    return ((m->fd = tmp_new()) < 0 ? -1 : 0);
+    return ((m->fd = tmpfile_fd()) < 0 ? -1 : 0);
 }
 
 static int
@@ -1130,7 +1107,7 @@ raw_import_one(struct imp *m, const char *id, uint64_t size)
         goto done;
     }
     rc = EXIT_ERR;
-    if ((c.out = tmp_new()) < 0 || (c.blob = digest_new()) == NULL ||
+    if ((c.out = tmpfile_fd()) < 0 || (c.blob = digest_new()) == NULL ||
         (c.plain = digest_new()) == NULL ||
         (c.mv = minisig_hash_new()) == NULL ||
         (c.ms = minisig_hash_new()) == NULL) {

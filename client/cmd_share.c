@@ -422,7 +422,6 @@ cmd_fetch(int argc, char **argv)
     char *url = NULL, *base = NULL, *path, *spath = NULL, *sl;
     long status;
     int c, e, rc = EXIT_ERR, opened = 0, force = 0;
-    char tmpl[] = "/tmp/coffre-link.XXXXXX";
 
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
@@ -471,11 +470,9 @@ cmd_fetch(int argc, char **argv)
         rc = http_error_exit("link", status, sresp);
         goto done;
     }
-    if ((sp.fd = mkstemp(tmpl)) < 0) {
-        warnx_("cannot create a temporary file: %s", strerror(errno));
+    if ((sp.fd = tmpfile_fd()) < 0) {
         goto done;
     }
-    (void)unlink(tmpl);
     if (http_get_stream(h, path, spool_sink, &sp, &status, &err) != 0) {
         goto done;
     }

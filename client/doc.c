@@ -31,27 +31,6 @@ seal_write(void *cookie, const uint8_t *buf, size_t len)
     return (write_all(o->fd, buf, len));
 }
 
-/* An unlinked temporary file for a payload. */
-static int
-temp_fd(void)
-{
-    const char *dir = getenv("TMPDIR");
-    char *path;
-    int fd;
-
-    if ((path = str_concat(dir != NULL && dir[0] != '\0' ? dir : "/tmp",
-             "/coffre.XXXXXX")) == NULL) {
-        return (-1);
-    }
-    if ((fd = mkstemp(path)) >= 0) {
-        (void)unlink(path);
-    } else {
-        warnx_("cannot create a temporary file: %s", strerror(errno));
-    }
-    free(path);
-    return (fd);
-}
-
 int
 doc_seal(int in, const uint8_t rcpt[AGE_X25519_BYTES],
     const struct minisig_seckey *sk, const char *tc_prefix,
@@ -79,7 +58,7 @@ doc_seal(int in, const uint8_t rcpt[AGE_X25519_BYTES],
         warnx_("out of memory");
         goto err;
     }
-    if ((so.fd = temp_fd()) < 0) {
+    if ((so.fd = tmpfile_fd()) < 0) {
         goto err;
     }
     age_file_key_new(out->fk);

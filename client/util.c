@@ -670,3 +670,23 @@ b64_decode_std(const char *s, size_t max, uint8_t **out, size_t *outlen)
     *out = b;
     return (0);
 }
+
+int
+tmpfile_fd(void)
+{
+    const char *dir = getenv("TMPDIR");
+    char *path;
+    int fd;
+
+    if ((path = str_concat(dir != NULL && dir[0] != '\0' ? dir : "/tmp",
+             "/coffre.XXXXXX")) == NULL) {
+        return (-1);
+    }
+    if ((fd = mkstemp(path)) >= 0) {
+        (void)unlink(path);
+    } else {
+        warnx_("cannot create a temporary file: %s", strerror(errno));
+    }
+    free(path);
+    return (fd);
+}
