@@ -1,3 +1,4 @@
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,11 @@ main(int argc, char **argv)
         fprintf(stderr, "coffre: cannot initialise libsodium\n");
         exit(EXIT_ERR);
     }
+    /*
+     * A closed pipe is an error to handle (remove partial output), not a
+     * reason to die with temporary files left behind.
+     */
+    (void)signal(SIGPIPE, SIG_IGN);
     argc--;
     argv++;
     while (argc > 0 && strcmp(argv[0], "--quiet") == 0) {
