@@ -7,9 +7,11 @@ set -eu
 BUILD_PKGS="gcc make pkg-config libsodium-dev libssl-dev libsqlite3-dev libmicrohttpd-dev
 libarchive-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev"
 # Tests and interop: the reference tools our formats must agree with,
-# clang for the fuzz targets, poppler for the PDF payslip hook, wrk for benchmarks.
+# clang and its sanitizer/libFuzzer runtime for the fuzz targets (only a
+# "Recommends" of clang, so named here), poppler for the PDF payslip hook,
+# wrk for benchmarks.
 TEST_PKGS="age minisign curl libarchive-tools sqlite3 unzip clang
-poppler-utils python3 wrk"
+libclang-rt-14-dev poppler-utils python3 wrk"
 
 missing=""
 for p in $BUILD_PKGS $TEST_PKGS; do
