@@ -281,14 +281,28 @@ catalog_grant_get(struct catalog *cat, const char *document,
     return (rc);
 }
 
-int
-catalog_grant_list(struct catalog *cat, const char *document,
-    struct catalog_grant **v, size_t *n)
+/* How to read and release one element of a per-document list. */
+struct list_kind {
+    const char *sql;            /* one parameter: the document id */
+    const char *what;           /* for error details */
+    size_t size;                /* bytes of one element */
+    int (*row)(sqlite3_stmt *st, void *elem);
+    void (*clear)(void *elem);
+};
+
+/*
+ * Read every row of ${kind} for ${document} into a malloc'd array *${v} of
+ * *${n} elements.  On failure nothing is returned and nothing leaks (an
+ * element whose row failed half-way is cleared too).
+ */
+static int
+list_for_document(struct catalog *cat, const struct list_kind *kind,
+    const char *document, void **v, size_t *n)
 {
-    struct catalog_grant *a = NULL, *na;
+    uint8_t *a = NULL, *na;
     struct catalog_conn *c;
-    sqlite3_stmt *st;
-    size_t cap = 0, k = 0;
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0, k = 0, i;
     int rc;
 
     storage_clear_detail();
@@ -300,7 +314,7 @@ catalog_grant_list(struct catalog *cat, const char *document,
     if ((rc = catalog_reader(cat, &c)) != 0) {
         return (rc);
     }
-    if ((st = catalog_stmt(c, sql_grant_list)) == NULL) {
+    if ((st = catalog_stmt(c, kind->sql)) == NULL) {
         rc = STORAGE_EIO;
         goto done;
     }
@@ -308,30 +322,63 @@ catalog_grant_list(struct catalog *cat, const char *document,
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (k == cap) {
             cap = cap ? 2 * cap : 4;
-            if ((na = realloc(a, cap * sizeof(*a))) == NULL) {
+            if ((na = realloc(a, cap * kind->size)) == NULL) {
                 rc = storage_fail(STORAGE_ENOMEM, "realloc");
                 goto done;
             }
             a = na;
         }
-        if ((rc = row_grant(st, &a[k])) != 0) {
+        if ((rc = kind->row(st, a + k * kind->size)) != 0) {
+            kind->clear(a + k * kind->size);
             goto done;
         }
         k++;
     }
-    rc = rc == SQLITE_DONE ? 0 : catalog_sqlerr(c, rc, "list grants");
+    rc = rc == SQLITE_DONE ? 0 : catalog_sqlerr(c, rc, kind->what);
 done:
     if (st != NULL) {
         (void)sqlite3_reset(st);
     }
     catalog_reader_put(cat, c);
     if (rc != 0) {
-        catalog_grant_list_free(a, k);
+        for (i = 0; i < k; i++) {
+            kind->clear(a + i * kind->size);
+        }
+        free(a);
         return (rc);
     }
     *v = a;
     *n = k;
     return (0);
+}
+
+/* list_for_document() adapters for grants. */
+static int
+row_grant_any(sqlite3_stmt *st, void *elem)
+{
+
+    return (row_grant(st, elem));
+}
+
+static void
+clear_grant_any(void *elem)
+{
+
+    catalog_grant_clear(elem);
+}
+
+int
+catalog_grant_list(struct catalog *cat, const char *document,
+    struct catalog_grant **v, size_t *n)
+{
+    static const struct list_kind kind = { sql_grant_list, "list grants",
+        sizeof(struct catalog_grant), row_grant_any, clear_grant_any };
+    void *a;
+    int rc;
+
+    rc = list_for_document(cat, &kind, document, &a, n);
+    *v = a;
+    return (rc);
 }
 
 /* ---- share links ---- */
@@ -584,55 +631,31 @@ catalog_share_get(struct catalog *cat, const char *id,
     return (rc);
 }
 
+/* list_for_document() adapters for share links. */
+static int
+row_share_any(sqlite3_stmt *st, void *elem)
+{
+
+    return (row_share(st, elem));
+}
+
+static void
+clear_share_any(void *elem)
+{
+
+    catalog_share_clear(elem);
+}
+
 int
 catalog_share_list(struct catalog *cat, const char *document,
     struct catalog_share **v, size_t *n)
 {
-    struct catalog_share *a = NULL, *na;
-    struct catalog_conn *c;
-    sqlite3_stmt *st;
-    size_t cap = 0, k = 0;
+    static const struct list_kind kind = { sql_share_list, "list shares",
+        sizeof(struct catalog_share), row_share_any, clear_share_any };
+    void *a;
     int rc;
 
-    storage_clear_detail();
-    *v = NULL;
-    *n = 0;
-    if (!catalog_id_valid(document)) {
-        return (storage_fail(STORAGE_ENOTFOUND, "no such document"));
-    }
-    if ((rc = catalog_reader(cat, &c)) != 0) {
-        return (rc);
-    }
-    if ((st = catalog_stmt(c, sql_share_list)) == NULL) {
-        rc = STORAGE_EIO;
-        goto done;
-    }
-    (void)sqlite3_bind_text(st, 1, document, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (k == cap) {
-            cap = cap ? 2 * cap : 4;
-            if ((na = realloc(a, cap * sizeof(*a))) == NULL) {
-                rc = storage_fail(STORAGE_ENOMEM, "realloc");
-                goto done;
-            }
-            a = na;
-        }
-        if ((rc = row_share(st, &a[k])) != 0) {
-            goto done;
-        }
-        k++;
-    }
-    rc = rc == SQLITE_DONE ? 0 : catalog_sqlerr(c, rc, "list shares");
-done:
-    if (st != NULL) {
-        (void)sqlite3_reset(st);
-    }
-    catalog_reader_put(cat, c);
-    if (rc != 0) {
-        catalog_share_list_free(a, k);
-        return (rc);
-    }
+    rc = list_for_document(cat, &kind, document, &a, n);
     *v = a;
-    *n = k;
-    return (0);
+    return (rc);
 }
