@@ -64,7 +64,7 @@ MODLIBS = $(storage_LIB) $(activity_LIB) $(crypto_LIB)
 -include bench/*.mk
 
 .PHONY: all deps check asan run test bench fuzz fuzz-smoke clean format man \
-        check-layering valgrind-check
+        check-layering valgrind-check soak
 
 all: $(BIN)/coffred $(BIN)/coffre
 
@@ -132,6 +132,10 @@ run: deps all
 	@mkdir -p -m 700 var
 	$(BIN)/coffred serve --listen 127.0.0.1:8420 --data ./var \
 	    --open-registration
+
+# Long fault and load runs (minutes each); figures go to docs/RELIABILITY.md.
+soak: deps all $(BENCH_BIN)
+	@bash scripts/soak.sh "$(BUILD)" $(TEST_ENV)
 
 bench: deps all $(BENCH_BIN)
 	@sh bench/run.sh "$(BUILD)"
