@@ -286,5 +286,6 @@ int api_opp_list(struct api_req *);
 int api_opp_put(struct api_req *);
 int api_opp_delete(struct api_req *);
 int api_audit_get(struct api_req *);
+int api_shared_list(struct api_req *);
 
 #endif /* !API_H_ */

@@ -37,6 +37,7 @@ const struct route api_routes[] = {
     R("GET", "/v1/documents/{doc}", ROUTE_AUTH | ROUTE_NOBODY, api_doc_get),
     R("DELETE", "/v1/documents/{doc}", ROUTE_AUTH | ROUTE_DEFER,
         api_doc_delete),
+    R("GET", "/v1/shared", ROUTE_AUTH | ROUTE_NOBODY, api_shared_list),
     R("GET", "/v1/documents/{doc}/grants", ROUTE_AUTH | ROUTE_NOBODY,
         api_grant_list),
     R("PUT", "/v1/documents/{doc}/grants/{account}", ROUTE_AUTH | ROUTE_DEFER,

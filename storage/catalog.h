@@ -160,8 +160,9 @@ struct catalog_document_list {
 
 /*
  * A document listing.  Exactly one of ${vault} (documents of that vault) or
- * ${reader} (live documents on which that account holds a grant, e.g. an
- * account service) must be set.  Newest first, ties by id.
+ * ${reader} (live documents of other vaults on which that account holds a
+ * grant, e.g. an account service: an owner's own documents are not
+ * "shared with" it) must be set.  Newest first, ties by id.
  */
 struct catalog_doc_query {
     const char *vault;

@@ -35,7 +35,8 @@ static const char sql_doc_list_vault[] =
     " ORDER BY d.created DESC, d.id DESC LIMIT ?8";
 static const char sql_doc_list_reader[] =
     "SELECT " DOC_COLS " FROM grants g JOIN documents d"
-    " ON d.id = g.document WHERE g.reader = ?1 AND d.state = 1"
+    " ON d.id = g.document WHERE g.reader = ?1 AND d.vault <> ?1"
+    " AND d.state = 1"
     " AND (?2 IS NULL OR d.class = ?2) AND (?3 = 0 OR d.created >= ?3)"
     " AND (?4 = 0 OR d.created < ?4)"
     " AND (?5 IS NULL OR d.created < ?5 OR (d.created = ?5 AND d.id < ?6))"

@@ -805,6 +805,189 @@ test_api_grants_give_and_take_access(void **state)
     assert_int_equal(api_status(&D, "GET", bpath, svc.token, NULL), 404);
 }
 
+/* qsort comparator of strings. */
+static int
+cmp_str(const void *a, const void *b)
+{
+
+    return (strcmp(*(const char *const *)a, *(const char *const *)b));
+}
+
+/* ${n} ids sorted and comma-separated into ${out} (order of creation is
+ * not the order of a listing within one second: ties go by id). */
+static void
+sorted_ids(char *out, size_t outlen, size_t n, const char **v)
+{
+    size_t i;
+
+    qsort(v, n, sizeof(*v), cmp_str);
+    out[0] = '\0';
+    for (i = 0; i < n; i++) {
+        if (i > 0) {
+            strncat(out, ",", outlen - strlen(out) - 1);
+        }
+        strncat(out, v[i], outlen - strlen(out) - 1);
+    }
+}
+
+/* The ids of GET /v1/shared${query} as ${u}, sorted, comma-separated. */
+static void
+shared_ids(const struct api_user *u, const char *query, char *out,
+    size_t outlen)
+{
+    const char *v[16];
+    char path[256];
+    struct api_resp r;
+    json_t *o, *arr, *e;
+    size_t i;
+
+    snprintf(path, sizeof(path), "/v1/shared%s", query);
+    assert_int_equal(api_request(&D, "GET", path, u->token, NULL, 0, NULL,
+        &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(o = json_loads(r.body, 0, NULL));
+    arr = json_object_get(o, "documents");
+    assert_true(json_is_array(arr));
+    assert_true(json_array_size(arr) <= 16);
+    json_array_foreach(arr, i, e) {
+        v[i] = json_string_value(json_object_get(e, "document"));
+        assert_non_null(v[i]);
+    }
+    sorted_ids(out, outlen, json_array_size(arr), v);
+    json_decref(o);
+    api_resp_free(&r);
+}
+
+static void
+test_api_shared_lists_grants_to_the_caller(void **state)
+{
+    char a[64], b[64], c[64], ids[512], want[256], path[256], cur[128];
+    char first[64];
+    struct api_user u, v, svc, other, emp;
+    struct api_resp r;
+    json_t *o, *e;
+
+    (void)state;
+    assert_int_equal(api_user_person(&D, &u), 0);
+    assert_int_equal(api_user_person(&D, &v), 0);
+    assert_int_equal(api_user_operator(&D, &svc, "service", "svc-shared"), 0);
+    assert_int_equal(api_user_operator(&D, &other, "service", "svc-other"),
+        0);
+    new_employer(&emp);
+    assert_int_equal(api_upload_doc(&D, &u, &u, "shared-a", 8, a,
+        sizeof(a)), 201);
+    assert_int_equal(api_upload_doc(&D, &u, &emp, "shared-b", 8, b,
+        sizeof(b)), 201);
+    assert_int_equal(api_upload_doc(&D, &v, &v, "shared-c", 8, c,
+        sizeof(c)), 201);
+    /* Nothing shared yet: an owner's own documents are not listed. */
+    shared_ids(&svc, "", ids, sizeof(ids));
+    assert_string_equal(ids, "");
+    shared_ids(&u, "", ids, sizeof(ids));
+    assert_string_equal(ids, "");
+    assert_int_equal(grant(&u, a, svc.id), 201);
+    assert_int_equal(grant(&u, b, svc.id), 201);
+    assert_int_equal(grant(&v, c, svc.id), 201);
+    assert_int_equal(grant(&v, c, u.id), 201);
+    /* From both vaults; each with the caller's header. */
+    shared_ids(&svc, "", ids, sizeof(ids));
+    {
+        const char *all[3] = { a, b, c };
+
+        sorted_ids(want, sizeof(want), 3, all);
+    }
+    assert_string_equal(ids, want);
+    shared_ids(&svc, "?class=payslip&limit=200", ids, sizeof(ids));
+    assert_string_equal(ids, want);
+    shared_ids(&svc, "?class=evidence", ids, sizeof(ids));
+    assert_string_equal(ids, "");
+    assert_int_equal(api_request(&D, "GET", "/v1/shared?limit=1", svc.token,
+        NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(o = json_loads(r.body, 0, NULL));
+    assert_int_equal(json_array_size(json_object_get(o, "documents")), 1);
+    e = json_array_get(json_object_get(o, "documents"), 0);
+    snprintf(first, sizeof(first), "%s",
+        json_string_value(json_object_get(e, "document")));
+    assert_string_equal(json_string_value(json_object_get(e, "vault")),
+        strcmp(first, c) == 0 ? v.vault : u.vault);
+    assert_string_equal(json_string_value(json_object_get(e, "class")),
+        "payslip");
+    assert_string_equal(json_string_value(json_object_get(e,
+        "depositor_kind")), strcmp(first, b) == 0 ? "employer" : "person");
+    assert_non_null(json_string_value(json_object_get(e, "signer_key")));
+    assert_non_null(json_string_value(json_object_get(e, "metadata")));
+    assert_non_null(json_string_value(json_object_get(e, "blob")));
+    assert_true(json_is_integer(json_object_get(e, "size")));
+    {
+        const char *h = api_fake_header("grantee");
+        size_t n = sodium_base64_ENCODED_LEN(strlen(h),
+            sodium_base64_VARIANT_ORIGINAL);
+        char *b64 = malloc(n);
+
+        assert_non_null(b64);
+        sodium_bin2base64(b64, n, (const unsigned char *)h, strlen(h),
+            sodium_base64_VARIANT_ORIGINAL);
+        assert_string_equal(json_string_value(json_object_get(e, "header")),
+            b64);
+        free(b64);
+    }
+    snprintf(cur, sizeof(cur), "%s",
+        json_string_value(json_object_get(o, "next")));
+    json_decref(o);
+    api_resp_free(&r);
+    snprintf(path, sizeof(path), "?limit=5&cursor=%s", cur);
+    shared_ids(&svc, path, ids, sizeof(ids));
+    {
+        const char *rest[2], *all[3] = { a, b, c };
+        size_t i, k = 0;
+
+        for (i = 0; i < 3; i++) {
+            if (strcmp(all[i], first) != 0) {
+                rest[k++] = all[i];
+            }
+        }
+        assert_int_equal(k, 2);
+        sorted_ids(want, sizeof(want), 2, rest);
+    }
+    assert_string_equal(ids, want);
+    /* Another person's grants are not visible to anyone else. */
+    shared_ids(&u, "", ids, sizeof(ids));
+    assert_string_equal(ids, c);
+    shared_ids(&v, "", ids, sizeof(ids));
+    assert_string_equal(ids, "");
+    shared_ids(&other, "", ids, sizeof(ids));
+    assert_string_equal(ids, "");
+    /* A revoked grant disappears; so does a deleted document. */
+    snprintf(path, sizeof(path), "/v1/documents/%s/grants/%s", a, svc.id);
+    assert_int_equal(api_status(&D, "DELETE", path, u.token, NULL), 204);
+    shared_ids(&svc, "", ids, sizeof(ids));
+    {
+        const char *bc[2] = { b, c };
+
+        sorted_ids(want, sizeof(want), 2, bc);
+    }
+    assert_string_equal(ids, want);
+    snprintf(path, sizeof(path), "/v1/documents/%s", c);
+    assert_int_equal(api_status(&D, "DELETE", path, v.token, NULL), 204);
+    shared_ids(&svc, "", ids, sizeof(ids));
+    assert_string_equal(ids, b);
+    shared_ids(&u, "", ids, sizeof(ids));
+    assert_string_equal(ids, "");
+    /* Employers never list; bad queries are refused. */
+    assert_int_equal(api_status(&D, "GET", "/v1/shared", emp.token, NULL),
+        404);
+    assert_int_equal(api_status(&D, "GET", "/v1/shared", NULL, NULL), 401);
+    assert_int_equal(api_status(&D, "GET", "/v1/shared?class=nope",
+        svc.token, NULL), 400);
+    assert_int_equal(api_status(&D, "GET", "/v1/shared?limit=0", svc.token,
+        NULL), 400);
+    assert_int_equal(api_status(&D, "GET", "/v1/shared?cursor=x", svc.token,
+        NULL), 400);
+    assert_int_equal(api_status(&D, "GET", "/v1/shared?vault=x", svc.token,
+        NULL), 400);
+}
+
 static void
 test_api_share_link_serves_header_and_blob(void **state)
 {
@@ -1018,6 +1201,7 @@ main(void)
         cmocka_unit_test(test_api_list_get_delete),
         cmocka_unit_test(test_api_record_escapes_signature_text),
         cmocka_unit_test(test_api_grants_give_and_take_access),
+        cmocka_unit_test(test_api_shared_lists_grants_to_the_caller),
         cmocka_unit_test(test_api_share_link_serves_header_and_blob),
         cmocka_unit_test(test_api_opposition_refuses_employer_deposits),
         cmocka_unit_test(test_api_audit_chain_and_signed_head),

@@ -65,6 +65,8 @@ static const struct row matrix[] = {
         { 200, 404, 404, 404, 404, 404, 401, 401 } },
     { "GET", "/v1/documents/{doc}", B_NONE,
         { 200, 404, 404, 404, 200, 404, 401, 401 } },
+    { "GET", "/v1/shared", B_NONE,
+        { 200, 200, 404, 404, 200, 200, 401, 401 } },
     { "GET", "/v1/documents/{doc}/grants", B_NONE,
         { 200, 404, 404, 404, 404, 404, 401, 401 } },
     { "PUT", "/v1/documents/{doc}/grants/{x}", B_GRANT,

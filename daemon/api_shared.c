@@ -1,0 +1,122 @@
+/*
+ * Documents shared with the caller: the grantee's side of grants, which an
+ * account service uses to find the activity statements persons handed it.
+ */
+#include "daemon/api.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/docs.h"
+#include "daemon/ids.h"
+#include "daemon/limits.h"
+
+static const char *const shared_classes[] = { "payslip", "certificate",
+    "payroll-facts", "evidence", "other", NULL };
+
+/* Nonzero if ${c} is a document class. */
+static int
+class_known(const char *c)
+{
+    size_t i;
+
+    for (i = 0; shared_classes[i] != NULL; i++) {
+        if (strcmp(shared_classes[i], c) == 0) {
+            return (1);
+        }
+    }
+    return (0);
+}
+
+/*
+ * Append the record of ${doc} to ${t}, with its owner looked up (the
+ * previous owner in ${last} is reused: listings come in runs of one
+ * vault).  Return 0, 1 if the owner is gone (the record is skipped), or
+ * -1 on failure.
+ */
+static int
+shared_record(struct api_req *req, const struct catalog_document *doc,
+    struct catalog_account *last, int *have_last, int first,
+    struct jsontext *t)
+{
+    int r;
+
+    if (!*have_last || strcmp(last->id, doc->vault) != 0) {
+        *have_last = 0;
+        if ((r = catalog_account_get(req->app->cat, doc->vault, last)) ==
+            STORAGE_ENOTFOUND) {
+            return (1);
+        }
+        if (r != 0) {
+            return (-1);
+        }
+        *have_last = 1;
+    }
+    if (!first) {
+        jsontext_raw(t, ",", 1);
+    }
+    return (docs_record_write(req, doc, last, t));
+}
+
+int
+api_shared_list(struct api_req *req)
+{
+    static const char *const qnames[] = { "class", "since", "until",
+        "limit", "cursor", NULL };
+    struct catalog_document_list list;
+    struct catalog_doc_query q;
+    struct catalog_account owner;
+    struct jsontext t = { NULL, 0, 0, 0 };
+    const char *qv[6];
+    uint64_t limit = API_PAGE_DEFAULT;
+    size_t i, n = 0;
+    int r, have_owner = 0;
+
+    /* Employers deposit but never read or list (DESIGN.md §4). */
+    if (req->caller.acct.kind == CATALOG_KIND_EMPLOYER) {
+        return (api_reply_error(req, 404, "not_found", "no such resource"));
+    }
+    if (api_query(req, qnames, qv)) {
+        return (0);
+    }
+    memset(&q, 0, sizeof(q));
+    q.reader = req->caller.acct.id;
+    q.doc_class = qv[0];
+    if ((qv[0] != NULL && !class_known(qv[0])) ||
+        (qv[1] != NULL && ids_time_parse(qv[1], strlen(qv[1]), &q.since)) ||
+        (qv[2] != NULL && ids_time_parse(qv[2], strlen(qv[2]), &q.until)) ||
+        (qv[3] != NULL && ids_u64_parse(qv[3], strlen(qv[3]), 1,
+        API_PAGE_MAX, &limit)) ||
+        (qv[4] != NULL && strlen(qv[4]) >= CATALOG_CURSOR_BUFLEN)) {
+        return (api_reply_error(req, 400, "bad_query", "bad query value"));
+    }
+    q.cursor = qv[4];
+    q.limit = (size_t)limit;
+    if ((r = catalog_document_list(req->app->cat, &q, &list)) != 0) {
+        if (r == STORAGE_EINVAL) {
+            return (api_reply_error(req, 400, "bad_query", "bad cursor"));
+        }
+        return (api_reply_storage(req, r, ""));
+    }
+    jsontext_raw(&t, "{\"documents\":[", 14);
+    for (i = 0; i < list.n; i++) {
+        r = shared_record(req, &list.v[i], &owner, &have_owner, n == 0, &t);
+        if (r < 0) {
+            catalog_document_list_free(&list);
+            free(t.p);
+            return (-1);
+        }
+        if (r == 0) {
+            n++;
+        }
+    }
+    jsontext_raw(&t, "],\"next\":", 9);
+    jsontext_str(&t, list.next[0] != '\0' ? list.next : NULL);
+    jsontext_raw(&t, "}\n", 2);
+    catalog_document_list_free(&list);
+    if (t.failed) {
+        free(t.p);
+        return (-1);
+    }
+    return (api_reply_text(req, 200, t.p, t.len));
+}
