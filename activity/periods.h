@@ -178,6 +178,17 @@ int periods_add_document(struct periods_set *set, const uint8_t *buf,
     size_t errlen);
 
 /**
+ * periods_add_hook(set, buf, len, doc_class, name, hook, err, errlen):
+ * Run the hook program ${hook} over the document ${buf} (class
+ * ${doc_class}, name ${name}, see hook_run()) and add the periods it
+ * prints.  Return 0; -1 on allocation failure; PERIODS_EHOOK with a
+ * message in ${err} if the hook failed or printed bad periods.
+ */
+int periods_add_hook(struct periods_set *set, const uint8_t *buf,
+    size_t len, const char *doc_class, const char *name, const char *hook,
+    char *err, size_t errlen);
+
+/**
  * periods_add_month(set, src, siret, contract_start, year, month, vals):
  * Merge what source ${src} says about one contract-month into ${set} (the
  * primitive under the periods_add_* readers).  Records of different

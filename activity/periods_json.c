@@ -428,17 +428,17 @@ add_dsn(struct periods_set *set, const uint8_t *buf, size_t len,
     return (rc);
 }
 
-/* Run the hook over a document and add what it prints. */
-static int
-add_hook(struct periods_set *set, const uint8_t *buf, size_t len,
-    const char *name, const char *hook, char *err, size_t errlen)
+int
+periods_add_hook(struct periods_set *set, const uint8_t *buf, size_t len,
+    const char *doc_class, const char *name, const char *hook, char *err,
+    size_t errlen)
 {
     char herr[160], jerr[160];
     char *out;
     size_t outlen;
     int rc;
 
-    rc = hook_run(hook, "file", name, buf, len, HOOK_TIMEOUT_MS,
+    rc = hook_run(hook, doc_class, name, buf, len, HOOK_TIMEOUT_MS,
         HOOK_OUTPUT_MAX, &out, &outlen, herr, sizeof(herr));
     if (rc != 0) {
         snprintf(err, errlen, "%s: hook %s: %s", name, hook,
@@ -491,7 +491,8 @@ periods_add_document(struct periods_set *set, const uint8_t *buf,
         return (add_dsn(set, buf, len, name, err, errlen));
     }
     if (hook != NULL) {
-        return (add_hook(set, buf, len, name, hook, err, errlen));
+        return (periods_add_hook(set, buf, len, "file", name, hook, err,
+            errlen));
     }
     snprintf(err, errlen, "%s: neither a DSN file nor payroll facts "
         "(a hook may read it: --hook PATH)", name);
