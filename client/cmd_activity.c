@@ -13,6 +13,8 @@
 #include "activity/accrual.h"
 #include "activity/periods.h"
 #include "client/client.h"
+#include "client/safedocs.h"
+#include "client/session.h"
 
 #define ACTIVITY_FILE_MAX (256u * 1024 * 1024)
 #define ACTIVITY_FILES_MAX 100000
@@ -84,7 +86,7 @@ const char cmd_accrual_help[] =
     "      --cec civic-service:2018 --json\n";
 
 enum { OPT_FROM = 256, OPT_JSON, OPT_HOOK, OPT_UNTIL, OPT_LQ, OPT_DIF,
-    OPT_CEC, OPT_HELP, OPT_NIR };
+    OPT_CEC, OPT_HELP, OPT_NIR, OPT_PASSFILE };
 
 /* Options shared by both commands. */
 struct activity_opts {
@@ -92,6 +94,7 @@ struct activity_opts {
     size_t nfiles;
     const char *hook;
     const char *nir;
+    const char *passfile;
     int json;
     int until, lq, dif;
     struct accrual_cec cec[ACCRUAL_CEC_MAX];
@@ -164,6 +167,7 @@ parse_opts(const char *cmd, int accrual, int argc, char **argv,
         { "cec", required_argument, NULL, OPT_CEC },
         { "help", no_argument, NULL, OPT_HELP },
         { "nir", required_argument, NULL, OPT_NIR },
+        { "passphrase-file", required_argument, NULL, OPT_PASSFILE },
         { NULL, 0, NULL, 0 },
     };
     unsigned long long v;
@@ -187,6 +191,9 @@ parse_opts(const char *cmd, int accrual, int argc, char **argv,
             break;
         case OPT_HOOK:
             o->hook = optarg;
+            break;
+        case OPT_PASSFILE:
+            o->passfile = optarg;
             break;
         case OPT_NIR:
             if (strlen(optarg) != PERIODS_NIR_LEN) {
@@ -238,15 +245,36 @@ parse_opts(const char *cmd, int accrual, int argc, char **argv,
             return (usage_error(cmd, "too many files"));
         }
     }
-    if (o->nfiles == 0) {
-        warnx_("%s: reading the safe is not available yet; "
-            "give the files with --from FILE...", cmd);
-        return (EXIT_ERR);
-    }
     return (-1);
 }
 
-/* Read every file into ${set}; return 0 or an exit code. */
+/* Read the person's own safe into ${set}; return 0 or an exit code. */
+static int
+read_safe(const struct activity_opts *o, struct periods_set *set)
+{
+    struct session *s = NULL;
+    struct safedocs sd;
+    int rc;
+
+    if ((rc = session_open(o->passfile, 1, &s)) != EXIT_OK) {
+        return (rc);
+    }
+    if (s->kind != NULL && strcmp(s->kind, "person") != 0) {
+        warnx_("only a person's safe holds activity documents");
+        session_free(s);
+        return (EXIT_USAGE);
+    }
+    rc = safedocs_read(s, o->hook != NULL ? o->hook : s->hook, set, &sd);
+    if (rc == EXIT_OK) {
+        infox("%zu documents read, %zu left out", sd.nread, sd.nskipped);
+    }
+    safedocs_clear(&sd);
+    session_free(s);
+    return (rc);
+}
+
+/* Read every file (or, without --from, the safe) into ${set}; return 0 or
+ * an exit code. */
 static int
 read_files(const struct activity_opts *o, struct periods_set *set)
 {
@@ -255,6 +283,9 @@ read_files(const struct activity_opts *o, struct periods_set *set)
     char err[512];
     int rc;
 
+    if (o->nfiles == 0 && (rc = read_safe(o, set)) != 0) {
+        return (rc);
+    }
     for (i = 0; i < o->nfiles; i++) {
         if (file_read_all(o->files[i], ACTIVITY_FILE_MAX, &buf, &len)) {
             return (EXIT_ERR);

@@ -125,9 +125,9 @@ session_save_config(const struct session *s)
     if ((path = session_path(s, "config.json")) == NULL) {
         return (-1);
     }
-    o = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}", "server", s->server,
-        "account", s->account, "kind", s->kind, "key_file", s->keyfile,
-        "server_key", s->server_key);
+    o = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s*}", "server",
+        s->server, "account", s->account, "kind", s->kind, "key_file",
+        s->keyfile, "server_key", s->server_key, "hook", s->hook);
     if (o != NULL) {
         rc = json_file_write(path, o, 0600);
         json_decref(o);
@@ -157,7 +157,8 @@ load_config(struct session *s)
         get_str(o, "account", &s->account) != 0 ||
         get_str(o, "kind", &s->kind) != 0 ||
         get_str(o, "key_file", &s->keyfile) != 0 ||
-        get_str(o, "server_key", &s->server_key) != 0) {
+        get_str(o, "server_key", &s->server_key) != 0 ||
+        get_str(o, "hook", &s->hook) != 0) {
         rc = EXIT_ERR;
     } else if (s->server == NULL || s->account == NULL ||
                s->keyfile == NULL) {
@@ -358,6 +359,7 @@ session_free(struct session *s)
     free(s->kind);
     free(s->keyfile);
     free(s->server_key);
+    free(s->hook);
     free(s);
 }
 

@@ -10,7 +10,8 @@
  * The client's configuration under $COFFRE_HOME (default ~/.config/coffre)
  * and its logged-in session:
  *   config.json    server URL, account, key file, the server's signing key
- *                  (pinned at init), mode 0600
+ *                  (pinned at init), the activity hook ("hook", optional,
+ *                  set by hand), mode 0600
  *   key            the key file (age, scrypt)
  *   session.json   the cached bearer token and its expiry, mode 0600
  *   audit-head.json  the last audit head seen, to notice rewritten history
@@ -26,6 +27,7 @@ struct session {
     char *kind;         /* "person", "employer", "service" */
     char *keyfile;      /* path of the key file */
     char *server_key;   /* daemon's minisign key (RW...), pinned */
+    char *hook;         /* activity hook program, or NULL */
     const char *passfile; /* --passphrase-file, or NULL */
     struct http *http;
     struct keys *keys;  /* loaded on demand: session_keys() */
