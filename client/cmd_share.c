@@ -46,9 +46,8 @@ target_kind(const char *t)
     return ("service");
 }
 
-/* Look up ${target}'s account id and age recipient in the key directory. */
-static int
-directory_lookup(struct session *s, const char *target, char **account,
+int
+docs_lookup_reader(struct session *s, const char *target, char **account,
     uint8_t rcpt[AGE_X25519_BYTES])
 {
     const char *kind = target_kind(target), *r, *a;
@@ -163,27 +162,15 @@ parse_with(int argc, char **argv, const char *cmd, const char **with,
 }
 
 int
-cmd_share(int argc, char **argv)
+docs_grant(struct session *s, json_t *rec, const char *account,
+    const uint8_t rcpt[AGE_X25519_BYTES])
 {
-    const char *with = NULL, *passfile = NULL, *id;
-    uint8_t rcpt[AGE_X25519_BYTES], *fk = NULL;
-    struct session *s = NULL;
-    json_t *rec = NULL, *body = NULL, *resp = NULL;
-    char *account = NULL, *hdr = NULL, *e = NULL, *p = NULL;
-    char *path = NULL;
-    int rc;
+    uint8_t *fk = NULL;
+    json_t *body = NULL, *resp = NULL;
+    char *hdr = NULL, *e = NULL, *p = NULL, *path = NULL;
+    const char *id;
+    int rc = EXIT_ERR;
 
-    if ((rc = parse_with(argc, argv, "share", &with, &passfile)) != EXIT_OK) {
-        return (rc < 0 ? EXIT_OK : rc);
-    }
-    if ((rc = session_open(passfile, 1, &s)) != EXIT_OK) {
-        return (rc);
-    }
-    if ((rc = docs_resolve(s, argv[optind], &rec)) != EXIT_OK ||
-        (rc = directory_lookup(s, with, &account, rcpt)) != EXIT_OK) {
-        goto done;
-    }
-    rc = EXIT_ERR;
     if ((fk = secmem_alloc(AGE_FILE_KEY_BYTES)) == NULL) {
         goto done;
     }
@@ -205,20 +192,47 @@ cmd_share(int argc, char **argv)
         (path = docs_path(id, p)) == NULL) {
         goto done;
     }
-    if ((rc = api_call(s, "PUT", path, body, 0, "share", &resp)) == EXIT_OK) {
-        infox("%s shared with %s", id, account);
-    }
+    rc = api_call(s, "PUT", path, body, 0, "share", &resp);
 
 done:
     json_decref(resp);
     json_decref(body);
-    json_decref(rec);
     secmem_free(fk);
-    free(account);
     free(hdr);
     free(e);
     free(p);
     free(path);
+    return (rc);
+}
+
+int
+cmd_share(int argc, char **argv)
+{
+    const char *with = NULL, *passfile = NULL;
+    uint8_t rcpt[AGE_X25519_BYTES];
+    struct session *s = NULL;
+    json_t *rec = NULL;
+    char *account = NULL;
+    int rc;
+
+    if ((rc = parse_with(argc, argv, "share", &with, &passfile)) != EXIT_OK) {
+        return (rc < 0 ? EXIT_OK : rc);
+    }
+    if ((rc = session_open(passfile, 1, &s)) != EXIT_OK) {
+        return (rc);
+    }
+    if ((rc = docs_resolve(s, argv[optind], &rec)) != EXIT_OK ||
+        (rc = docs_lookup_reader(s, with, &account, rcpt)) != EXIT_OK) {
+        goto done;
+    }
+    if ((rc = docs_grant(s, rec, account, rcpt)) == EXIT_OK) {
+        infox("%s shared with %s",
+            json_string_value(json_object_get(rec, "document")), account);
+    }
+
+done:
+    json_decref(rec);
+    free(account);
     session_free(s);
     return (rc);
 }

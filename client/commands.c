@@ -1,5 +1,6 @@
 #include "client/commands.h"
 #include "client/cmd_activity.h"
+#include "client/cmd_evidence.h"
 
 #include <stddef.h>
 
@@ -275,5 +276,6 @@ const struct command commands[] = {
         "  coffre import --class payslip bulletins-2019.zip\n"},
     {"periods", cmd_periods, cmd_periods_summary, cmd_periods_help},
     {"accrual", cmd_accrual, cmd_accrual_summary, cmd_accrual_help},
+    {"evidence", cmd_evidence, cmd_evidence_summary, cmd_evidence_help},
     {NULL, NULL, NULL, NULL},
 };

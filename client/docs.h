@@ -54,4 +54,23 @@ int docs_resolve(struct session *s, const char *id, json_t **rec);
  */
 char *docs_path(const char *id, const char *suffix);
 
+/**
+ * docs_lookup_reader(s, target, account, rcpt):
+ * Look up a reader in the key directory: a vault address (person) or a
+ * service name; SIRETs are refused (employers never read).  On EXIT_OK
+ * *${account} is the account id (malloc'd) and ${rcpt} its age recipient.
+ * Return an exit code, with a message.
+ */
+int docs_lookup_reader(struct session *s, const char *target, char **account,
+    uint8_t rcpt[AGE_X25519_BYTES]);
+
+/**
+ * docs_grant(s, rec, account, rcpt):
+ * Give ${account} (age recipient ${rcpt}) a grant on the caller's document
+ * record ${rec}: its file key, opened with the caller's key, wrapped in a
+ * new header for ${rcpt}.  Return an exit code, with a message.
+ */
+int docs_grant(struct session *s, json_t *rec, const char *account,
+    const uint8_t rcpt[AGE_X25519_BYTES]);
+
 #endif /* !DOCS_H_ */

@@ -1,0 +1,165 @@
+#!/bin/sh
+# Activity evidence end to end against a real daemon: an employer pushes a
+# year of payslips with payroll facts; the person computes periods and
+# accrual over the safe (the same as offline on the same facts), runs a
+# configured hook over the payslips, publishes a statement to an account
+# service, which pulls it and finds the same accrual; after revocation the
+# service gets nothing; statements with altered facts or an altered
+# accrual are flagged with exit code 5.
+set -u
+. "${COFFRE_SRCDIR:-.}/tests/e2e/_lib.sh"
+need python3
+start_daemon --open-registration
+PY=$(python3 -c 'import sys; print(sys.executable)'); export PY
+
+export COFFRE_PASSPHRASE="une phrase de passe"
+SIRET=73282932000074
+E="$T/employer"
+P="$T/person"
+S="$T/service"
+W="$T/w"
+mkdir -p "$W"
+cd "$W"
+emp() { COFFRE_HOME="$E" "$C" "$@"; }
+me() { COFFRE_HOME="$P" "$C" "$@"; }
+svc() { COFFRE_HOME="$S" "$C" "$@"; }
+# jget FILE EXPR: evaluate EXPR on the JSON in FILE (bound to j).
+cat >"$W/jget" <<EOF
+#!$PY
+import json, sys
+j = json.load(open(sys.argv[1]))
+print(eval(sys.argv[2]))
+EOF
+chmod +x "$W/jget"
+PATH="$W:$PATH"
+
+me init --server "$URL" >"$T/p.init" 2>&1
+vault=$(sed -n 's/^Your vault address: //p' "$T/p.init")
+check "person's safe" test -n "$vault"
+emp init --server "$URL" --kind employer --siret "$SIRET" --name "Acme SA" \
+    >/dev/null 2>&1
+svc init --server "$URL" --kind service --name cnav >/dev/null 2>&1
+check "operator approves the employer" "$D" account approve "$SIRET" --data "$T/data"
+check "operator approves the service" "$D" account approve cnav --data "$T/data"
+sleep 1
+
+# A year of payslips, each with its payroll facts: 80 % of full time in
+# 2016, so 20 h of training rights.
+"$PY" "$COFFRE_SRCDIR/tests/e2e/push_pdf.py" "$W/slips" 12 4096
+mkdir -p facts
+{
+    echo "vault,payslip,payroll facts,period"
+    for m in 1 2 3 4 5 6 7 8 9 10 11 12; do
+        per=$(printf '2016-%02d' $m)
+        cat >"facts/$per.json" <<EOF
+{"schema": "coffre.payroll-facts/1",
+ "employer": {"siret": "$SIRET", "name": "Acme SA"},
+ "contract": {"start": "2015-01-01", "nature": "01", "unit": "10",
+              "reference_quota": 151.67},
+ "period": {"start": "$per-01", "end": "$per-28"}, "paid": 121.34}
+EOF
+        echo "$vault,slips/payslip-$m.pdf,facts/$per.json,$per"
+    done
+} >m.csv
+check "employer pushes 12 payslips with payroll facts" emp push --manifest m.csv --report r.csv
+
+# Online periods and accrual read the safe; offline on the same files
+# gives the same result.
+check "offline accrual" sh -c '"$C" accrual --from facts/*.json --until 2020 --json >off.json'
+check "online accrual" sh -c 'COFFRE_HOME="$1" "$C" accrual --until 2020 --json >on.json' _ "$P"
+check "online accrual = offline accrual" cmp off.json on.json
+check "balance 300.00 EUR (20 h converted)" test "$(jget on.json 'j["balance"]["amount"]')" = 300.0
+check "2016: ratio 0.8, 20 h" test "$(jget on.json '[(y["ratio"], y["credit"]) for y in j["years"] if y["year"] == 2016][0]')" = "(0.8, 20)"
+check "offline periods" sh -c '"$C" periods --from facts/*.json --json >poff.json'
+check "online periods" sh -c 'COFFRE_HOME="$1" "$C" periods --json >pon.json' _ "$P"
+check "online periods = offline periods" cmp poff.json pon.json
+check "12 months" test "$(jget pon.json 'len(j["periods"])')" = 12
+
+# The hook from the configuration runs over every payslip.
+cat >"$W/hook" <<EOF
+#!/bin/sh
+cat >/dev/null
+echo "\$COFFRE_DOC_CLASS" >>"$W/hook.log"
+echo '{"periods":[]}'
+EOF
+chmod +x "$W/hook"
+"$PY" -c 'import json,sys
+c = json.load(open(sys.argv[1])); c["hook"] = sys.argv[2]
+json.dump(c, open(sys.argv[1], "w"))' "$P/config.json" "$W/hook"
+check "accrual with the configured hook" sh -c 'COFFRE_HOME="$1" "$C" accrual --until 2020 --json >hook.json' _ "$P"
+check "the hook saw 12 payslips" test "$(grep -c '^payslip$' "$W/hook.log")" -eq 12
+check "same accrual with the hook" cmp off.json hook.json
+check "--hook overrides the configuration" sh -c 'COFFRE_HOME="$1" "$C" periods --hook /nonexistent >/dev/null 2>err.txt && grep -q "nonexistent" err.txt' _ "$P"
+
+# A facts document whose employer signature does not bind it is not used:
+# the person stores facts of their own for 2017; they count online (the
+# person signed them) but are not evidence.
+sed 's/2016-03/2017-03/g' facts/2016-03.json >own-2017-03.json
+check "person stores facts of their own" me put --class payroll-facts own-2017-03.json
+check "online periods: 13 months" sh -c 'COFFRE_HOME="$1" "$C" periods --json >p13.json &&
+    test "$(jget p13.json "len(j[\"periods\"])")" = 13' _ "$P"
+
+# Evidence: publish to the service; the service pulls and agrees.
+check "publish: bad service name (exit 2)" code 2 me evidence publish --to NotAName
+check "publish: unknown service (exit 4)" code 4 me evidence publish --to nobody
+check "publish: an employer cannot be the target (exit 2)" code 2 me evidence publish --to "$SIRET"
+check "publish" sh -c 'COFFRE_HOME="$1" "$C" evidence publish --to cnav --years 2016-2020 >doc.txt' _ "$P"
+doc=$(cat doc.txt)
+check "a document id" test -n "$doc"
+check "the statement is an evidence document" sh -c 'COFFRE_HOME="$1" "$C" ls --class evidence | grep -q "^$(echo "$2" | cut -c1-16) "' _ "$P" "$doc"
+check "the person gets the statement back" me get "$doc" -o statement.json
+check "statement schema" test "$(jget statement.json 'j["schema"]')" = coffre.activity-statement/1
+check "statement: 12 employer facts, none of the person's" test "$(jget statement.json 'len(j["facts"])')" = 12
+check "statement: the accrual as accrual --json prints it" sh -c '
+    "$PY" -c "import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[\"accrual\"], indent=2))" statement.json >st-acc.json &&
+    "$PY" -c "import json,sys; print(json.dumps(json.load(open(sys.argv[1])), indent=2))" off.json >off-acc.json &&
+    cmp st-acc.json off-acc.json'
+check "pull (exit 0)" sh -c 'COFFRE_HOME="$1" "$C" evidence pull >pull1.txt' _ "$S"
+check "pull: OK with the balance" grep -q "$doc  $vault  2016-2020  300.00 EUR  OK" pull1.txt
+check "pull --json" sh -c 'COFFRE_HOME="$1" "$C" evidence pull --json >pull1.json' _ "$S"
+check "pull --json: ok, same accrual" test "$(jget pull1.json '(len(j["statements"]), j["statements"][0]["ok"], j["statements"][0]["recomputed_balance"]["amount"])')" = "(1, True, 300.0)"
+check "the read is in the person's audit log" sh -c 'COFFRE_HOME="$1" "$C" audit | grep "document.read" | grep -q "$2"' _ "$P" "$doc"
+check "a person cannot pull (exit 2)" code 2 me evidence pull
+check "a service cannot publish (exit 2)" code 2 svc evidence publish --to cnav
+
+# Revocation: nothing left to pull.
+check "revoke" sh -c 'COFFRE_HOME="$1" "$C" evidence revoke --to cnav >rev.txt && grep -q "$2	cnav	revoked" rev.txt' _ "$P" "$doc"
+check "pull after revoke: nothing" sh -c 'COFFRE_HOME="$1" "$C" evidence pull --json >pull2.json' _ "$S"
+check "no statements" test "$(jget pull2.json 'len(j["statements"])')" = 0
+check "the service cannot read the revoked statement" sh -c '! COFFRE_HOME="$1" "$C" get "$2" -o x.json 2>/dev/null' _ "$S" "$doc"
+
+# Altered statements, each signed by the person (so that only the
+# employer signatures and the figures give them away).
+"$PY" - statement.json <<'EOF'
+import json, sys
+st = json.load(open(sys.argv[1]))
+a = json.loads(json.dumps(st))
+f = a["facts"][0]["facts"].replace('"paid": 121.34', '"paid": 151.67')
+assert f != a["facts"][0]["facts"]
+a["facts"][0]["facts"] = f
+json.dump(a, open("altered-facts.json", "w"), indent=2)
+b = json.loads(json.dumps(st))
+b["accrual"]["balance"]["amount"] = 900.0
+json.dump(b, open("altered-accrual.json", "w"), indent=2)
+EOF
+alt1=$(me put --class evidence altered-facts.json | cut -f1)
+alt2=$(me put --class evidence altered-accrual.json | cut -f1)
+check "altered statements stored" test -n "$alt1" -a -n "$alt2"
+check "share them with the service" sh -c 'COFFRE_HOME="$1" "$C" share "$2" --with cnav && COFFRE_HOME="$1" "$C" share "$3" --with cnav' _ "$P" "$alt1" "$alt2"
+check "publish a sound one again" sh -c 'COFFRE_HOME="$1" "$C" evidence publish --to cnav --years 2016-2020 >doc2.txt' _ "$P"
+doc2=$(cat doc2.txt)
+check "pull flags them (exit 5)" code 5 sh -c 'COFFRE_HOME="$1" "$C" evidence pull >pull3.txt' _ "$S"
+check "altered facts: FLAGGED" grep -q "$alt1  $vault  2016-2020  300.00 EUR  FLAGGED" pull3.txt
+check "altered facts: the employer signature fails" grep -q "facts\[0\] (SIRET $SIRET, 2016-..): the employer signature does not verify" pull3.txt
+check "altered facts: one month missing, named" sh -c 'test "$(grep -c "periods\[2016-..*recomputed nothing" pull3.txt)" -eq 1' 
+check "altered accrual: FLAGGED" grep -q "$alt2  $vault  2016-2020  900.00 EUR  FLAGGED" pull3.txt
+check "altered accrual: the difference is named" grep -q "accrual.balance.amount: stated 900.0, recomputed 300.0" pull3.txt
+check "the sound one: OK" grep -q "$doc2  $vault  2016-2020  300.00 EUR  OK" pull3.txt
+check "pull --json flags them (exit 5)" code 5 sh -c 'COFFRE_HOME="$1" "$C" evidence pull --json >pull3.json' _ "$S"
+check "pull --json: 2 flagged, 1 ok" test "$(jget pull3.json 'sorted(s["ok"] for s in j["statements"])')" = "[False, False, True]"
+
+# Revoking one statement by id leaves the others.
+check "revoke one by id" sh -c 'COFFRE_HOME="$1" "$C" evidence revoke "$2" >/dev/null' _ "$P" "$alt1"
+check "pull: two left" sh -c 'COFFRE_HOME="$1" "$C" evidence pull --json >pull4.json; test "$(jget pull4.json "len(j[\"statements\"])")" = 2' _ "$S"
+check "revoke: not a statement (exit 2)" code 2 me evidence revoke "$(me ls --class payslip | awk 'NR == 1 { print $1 }')"
+finish evidence
