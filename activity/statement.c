@@ -657,10 +657,11 @@ add_fact(const struct statement *st, size_t i, struct periods_set *set,
             st->to) ? -1 : 1);
     }
     if (strcmp(pf->siret, f->siret) != 0 || strcmp(month, f->period) != 0) {
+        rc = statement_diff(d, "facts[%zu] (document %s): the facts are "
+            "for SIRET %s %s, the entry says %s %s", i, f->document,
+            pf->siret, month, f->siret, f->period);
         facts_free(pf);
-        return (statement_diff(d, "facts[%zu] (document %s): the facts "
-            "are for SIRET %s %s, the entry says %s %s", i, f->document,
-            pf->siret, month, f->siret, f->period) ? -1 : 1);
+        return (rc != 0 ? -1 : 1);
     }
     rc = periods_add_facts(set, pf);
     facts_free(pf);
