@@ -9,7 +9,7 @@
 /*
  * The activity documents of a person's own safe, read over the network for
  * `coffre periods`, `coffre accrual` and `coffre evidence publish`
- * (docs/ACTIVITY.md §5): every document is downloaded and verified
+ * (docs/ACTIVITY.md §6): every document is downloaded and verified
  * (fetchdoc.h), payroll facts deposited by an employer must also carry the
  * trusted comment that binds them to this vault, their period and their
  * bytes.  A document that fails a check is a warning and is not used.
