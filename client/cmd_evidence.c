@@ -263,6 +263,18 @@ last_complete_year(void)
     return (tm.tm_year + 1900 - 1);
 }
 
+/* Wipe the facts' plaintext in ${st}, then release it. */
+static void
+statement_wipe_free(struct statement *st)
+{
+    size_t i;
+
+    for (i = 0; st != NULL && i < st->nfacts; i++) {
+        secmem_wipe(st->facts[i].text, st->facts[i].textlen);
+    }
+    statement_free(st);
+}
+
 /* Build statement ${st} (vault and service set) from the verified facts
  * of ${sd}.  Return an exit code, with a message. */
 static int
@@ -432,7 +444,7 @@ done:
     free(text);
     free(id);
     free(account);
-    statement_free(st);
+    statement_wipe_free(st);
     safedocs_clear(&sd);
     session_free(s);
     return (rc);
@@ -780,7 +792,7 @@ done:
     free(use);
     json_decref(periods);
     json_decref(accrual);
-    statement_free(st);
+    statement_wipe_free(st);
     return (rc);
 }
 

@@ -41,7 +41,7 @@ make_statement(void)
     struct statement_diffs d;
     struct statement_fact f;
     struct statement *st;
-    int m;
+    unsigned m;
 
     assert_non_null(st = calloc(1, sizeof(*st)));
     strcpy(st->vault, "CF7Q-K2M9-XW4D-3");
@@ -51,11 +51,11 @@ make_statement(void)
     st->to = 2020;
     for (m = 1; m <= 12; m++) {
         memset(&f, 0, sizeof(f));
-        snprintf(f.document, sizeof(f.document), "doc%02d", m);
+        snprintf(f.document, sizeof(f.document), "doc%02u", m);
         strcpy(f.siret, SIRET);
-        snprintf(f.period, sizeof(f.period), "2016-%02d", m);
+        snprintf(f.period, sizeof(f.period), "2016-%02u", m % 100);
         strcpy(f.employer_key, KEY);
-        f.text = facts_text(m, "121.34");
+        f.text = facts_text((int)m, "121.34");
         f.textlen = strlen(f.text);
         f.signature = (char *)(uintptr_t)SIG;
         assert_int_equal(statement_add_fact(st, &f), 0);
