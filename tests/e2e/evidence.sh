@@ -91,12 +91,11 @@ check "the hook saw 12 payslips" test "$(grep -c '^payslip$' "$W/hook.log")" -eq
 check "same accrual with the hook" cmp off.json hook.json
 check "--hook overrides the configuration" sh -c 'COFFRE_HOME="$1" "$C" periods --hook /nonexistent >/dev/null 2>err.txt && grep -q "nonexistent" err.txt' _ "$P"
 
-# A facts document whose employer signature does not bind it is not used:
-# the person stores facts of their own for 2017; they count online (the
-# person signed them) but are not evidence.
+# Facts the person stores themselves count online (the person signed
+# them) but are not evidence: no employer signed them.
 sed 's/2016-03/2017-03/g' facts/2016-03.json >own-2017-03.json
 check "person stores facts of their own" me put --class payroll-facts own-2017-03.json
-check "online periods: 13 months" sh -c 'COFFRE_HOME="$1" "$C" periods --json >p13.json &&
+check "online periods: 13 months" sh -c 'COFFRE_HOME="$1" "$C" periods --json >p13.json 2>p13.err &&
     test "$(jget p13.json "len(j[\"periods\"])")" = 13' _ "$P"
 
 # Evidence: publish to the service; the service pulls and agrees.
@@ -128,6 +127,17 @@ check "pull after revoke: nothing" sh -c 'COFFRE_HOME="$1" "$C" evidence pull --
 check "no statements" test "$(jget pull2.json 'len(j["statements"])')" = 0
 check "the service cannot read the revoked statement" sh -c '! COFFRE_HOME="$1" "$C" get "$2" -o x.json 2>/dev/null' _ "$S" "$doc"
 
+# Another person's facts, signed for their vault.
+COFFRE_HOME="$T/p2" "$C" init --server "$URL" >"$T/p2.init" 2>&1
+vault2=$(sed -n 's/^Your vault address: //p' "$T/p2.init")
+sed 's/2016-03/2016-02/g; s/121.34/140.00/' facts/2016-03.json >facts/other.json
+"$PY" "$COFFRE_SRCDIR/tests/e2e/push_pdf.py" "$W/slips3" 1 4096
+printf 'vault,payslip,payroll facts,period\n%s,slips3/payslip-1.pdf,facts/other.json,2016-02\n' \
+    "$vault2" >m3.csv
+check "employer pushes another person's month" emp push --manifest m3.csv --report r3.csv
+other=$(COFFRE_HOME="$T/p2" "$C" ls --class payroll-facts | awk 'NR == 1 { print $1 }')
+check "the other person gets their signed facts" env COFFRE_HOME="$T/p2" "$C" get "$other" -o other.json --sig
+
 # Altered statements, each signed by the person (so that only the
 # employer signatures and the figures give them away).
 "$PY" - statement.json <<'EOF'
@@ -141,6 +151,16 @@ json.dump(a, open("altered-facts.json", "w"), indent=2)
 b = json.loads(json.dumps(st))
 b["accrual"]["balance"]["amount"] = 900.0
 json.dump(b, open("altered-accrual.json", "w"), indent=2)
+# Facts signed for another vault, put in place of February's.
+c = json.loads(json.dumps(st))
+i = [k for k, f in enumerate(c["facts"]) if f["period"] == "2016-02"][0]
+c["facts"][i]["facts"] = open("other.json").read()
+c["facts"][i]["signature"] = open("other.json.minisig").read()
+json.dump(c, open("altered-vault.json", "w"), indent=2)
+# A statement made out to another service.
+e = json.loads(json.dumps(st))
+e["service"] = "other-service"
+json.dump(e, open("altered-service.json", "w"), indent=2)
 EOF
 alt1=$(me put --class evidence altered-facts.json | cut -f1)
 alt2=$(me put --class evidence altered-accrual.json | cut -f1)
@@ -157,9 +177,16 @@ check "altered accrual: the difference is named" grep -q "accrual.balance.amount
 check "the sound one: OK" grep -q "$doc2  $vault  2016-2020  300.00 EUR  OK" pull3.txt
 check "pull --json flags them (exit 5)" code 5 sh -c 'COFFRE_HOME="$1" "$C" evidence pull --json >pull3.json' _ "$S"
 check "pull --json: 2 flagged, 1 ok" test "$(jget pull3.json 'sorted(s["ok"] for s in j["statements"])')" = "[False, False, True]"
+alt3=$(me put --class evidence altered-vault.json | cut -f1)
+alt4=$(me put --class evidence altered-service.json | cut -f1)
+check "share two more" sh -c 'COFFRE_HOME="$1" "$C" share "$2" --with cnav && COFFRE_HOME="$1" "$C" share "$3" --with cnav' _ "$P" "$alt3" "$alt4"
+check "pull flags them too (exit 5)" code 5 sh -c 'COFFRE_HOME="$1" "$C" evidence pull >pull5.txt' _ "$S"
+check "facts signed for another vault: FLAGGED" grep -q "$alt3  $vault  2016-2020  300.00 EUR  FLAGGED" pull5.txt
+check "facts signed for another vault: named" grep -q "(SIRET $SIRET, 2016-02): signed for another vault" pull5.txt
+check "made out to another service: FLAGGED" grep -q "the statement is for service other-service" pull5.txt
 
 # Revoking one statement by id leaves the others.
 check "revoke one by id" sh -c 'COFFRE_HOME="$1" "$C" evidence revoke "$2" >/dev/null' _ "$P" "$alt1"
-check "pull: two left" sh -c 'COFFRE_HOME="$1" "$C" evidence pull --json >pull4.json; test "$(jget pull4.json "len(j[\"statements\"])")" = 2' _ "$S"
+check "pull: four left" sh -c 'COFFRE_HOME="$1" "$C" evidence pull --json >pull4.json; test "$(jget pull4.json "len(j[\"statements\"])")" = 4' _ "$S"
 check "revoke: not a statement (exit 2)" code 2 me evidence revoke "$(me ls --class payslip | awk 'NR == 1 { print $1 }')"
 finish evidence
