@@ -29,10 +29,10 @@ class_known(const char *c)
 }
 
 /*
- * Append the record of ${doc} to ${t}, with its owner looked up (the
- * previous owner in ${last} is reused: listings come in runs of one
- * vault).  Return 0, 1 if the owner is gone (the record is skipped), or
- * -1 on failure.
+ * Append the record of ${doc} to ${t} (after a comma unless ${first}),
+ * with its owner looked up; the owner in ${last} is reused while the same
+ * vault's documents follow each other.  Return 0, 1 if the owner is gone
+ * (the record is skipped), or -1 on failure.
  */
 static int
 shared_record(struct api_req *req, const struct catalog_document *doc,

@@ -277,13 +277,30 @@ test_statement_recompute_uses_only_verified_facts(void **state)
     assert_int_equal(statement_recompute(st, use, &p, &a, &d), 0);
     assert_int_equal(json_array_size(p), 11);
     assert_int_equal(statement_compare(st->periods, p, "periods", &d), 0);
-    assert_int_equal(d.n, 1);
-    assert_non_null(strstr(d.v[0], "periods[2016-06 " SIRET
+    assert_int_equal(d.n, 2);
+    assert_string_equal(d.v[0], "periods: stated 12 entries, recomputed 11");
+    assert_non_null(strstr(d.v[1], "periods[2016-06 " SIRET
         " 2015-01-01]: stated {"));
-    assert_non_null(strstr(d.v[0], "recomputed nothing"));
+    assert_non_null(strstr(d.v[1], "recomputed nothing"));
     assert_int_equal(statement_compare(st->accrual, a, "accrual", &d), 0);
-    assert_non_null(strstr(d.v[1], "accrual.years[2016].ratio: stated 0.8, "
+    assert_non_null(strstr(d.v[2], "accrual.years[2016].ratio: stated 0.8, "
         "recomputed 0.733"));
+    statement_diffs_clear(&d);
+    /* A period stated twice is one entry too many. */
+    assert_int_equal(json_array_append(p, json_array_get(p, 0)), 0);
+    assert_int_equal(statement_compare(p, p, "periods", &d), 0);
+    assert_int_equal(d.n, 0);
+    assert_int_equal(json_array_remove(p, 11), 0);
+    assert_int_equal(json_array_append(p, json_array_get(p, 0)), 0);
+    {
+        json_t *q = json_deep_copy(p);
+
+        assert_int_equal(json_array_remove(q, 11), 0);
+        assert_int_equal(statement_compare(p, q, "periods", &d), 0);
+        json_decref(q);
+    }
+    assert_int_equal(d.n, 1);
+    assert_string_equal(d.v[0], "periods: stated 12 entries, recomputed 11");
     json_decref(p);
     json_decref(a);
     statement_diffs_clear(&d);
