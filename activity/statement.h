@@ -113,10 +113,10 @@ void statement_params(const struct statement *st, struct accrual_params *p);
  * Compute the periods and the accrual again from the facts ${i} of ${st}
  * for which ${use}[i] is nonzero (NULL: all), in their order.  A fact that
  * does not parse, lies outside the statement's years, or whose SIRET or
- * month differs from its entry's, is recorded in ${d} and left out.  On success set ${periods} (the periods
- * array of periods_to_json()) and ${accrual} (accrual_to_json(), or NULL if
- * nothing could be computed, which is recorded in ${d}) and return 0; -1 on
- * allocation failure.
+ * month differs from its entry's, is recorded in ${d} and left out.  On
+ * success set ${periods} (the periods array of periods_to_json()) and
+ * ${accrual} (accrual_to_json(), or NULL if nothing could be computed,
+ * which is recorded in ${d}) and return 0; -1 on allocation failure.
  */
 int statement_recompute(const struct statement *st,
     const unsigned char *use, json_t **periods, json_t **accrual,
@@ -128,7 +128,8 @@ int statement_recompute(const struct statement *st,
  * ${computed} differ, named from ${path} ("accrual.years[2016].credit:
  * stated 20, recomputed 19").  Numbers compare by value (500 equals
  * 500.0).  Arrays of periods (objects with "month" and "siret") are
- * matched by month, SIRET, contract start and NIR rather than by index.  Return 0, or -1 on allocation failure.
+ * matched by month, SIRET, contract start and NIR rather than by index,
+ * and their counts compared.  Return 0, or -1 on allocation failure.
  */
 int statement_compare(const json_t *stated, const json_t *computed,
     const char *path, struct statement_diffs *d);
