@@ -4,11 +4,13 @@
 # accrual over the safe (the same as offline on the same facts), runs a
 # configured hook over the payslips, publishes a statement to an account
 # service, which pulls it and finds the same accrual; after revocation the
-# service gets nothing; statements with altered facts or an altered
-# accrual are flagged with exit code 5.
+# service gets nothing; statements with altered facts, an altered
+# accrual, facts signed for another vault or made out to another service
+# are flagged with exit code 5; payroll facts whose signature the server
+# swapped are warnings and left out of the periods and of new statements.
 set -u
 . "${COFFRE_SRCDIR:-.}/tests/e2e/_lib.sh"
-need python3
+need python3 sqlite3 sha256sum
 start_daemon --open-registration
 PY=$(python3 -c 'import sys; print(sys.executable)'); export PY
 
@@ -195,4 +197,31 @@ check "made out to another service: FLAGGED" grep -q "the statement is for servi
 check "revoke one by id" sh -c 'COFFRE_HOME="$1" "$C" evidence revoke "$2" >/dev/null' _ "$P" "$alt1"
 check "pull: four left" sh -c 'COFFRE_HOME="$1" "$C" evidence pull --json >pull4.json; test "$(jget pull4.json "len(j[\"statements\"])")" = 4' _ "$S"
 check "revoke: not a statement (exit 2)" code 2 me evidence revoke "$(me ls --class payslip | awk 'NR == 1 { print $1 }')"
+# The server swaps signatures under the person's payroll facts.  A valid
+# employer signature whose trusted comment names another vault, and a
+# signature of other bytes, are warnings; those months are not used.
+me ls --json >ls.json
+fid() { jget ls.json "[d['id'] for d in j if d['name'] == '$1'][0]"; }
+f05=$(fid 2016-05.json); f06=$(fid 2016-06.json); f07=$(fid 2016-07.json)
+ekeyfile=$(jget "$E/config.json" 'j["key_file"]')
+tc=$(printf 'coffre-payroll-facts-v1\tsiret:%s\tvault:%s\tperiod:2016-05\tclass:payroll-facts\tsha256:%s' \
+    "$SIRET" "$vault2" "$(sha256sum facts/2016-05.json | cut -d' ' -f1)")
+check "a valid employer signature for another vault" "$C" sign -k "$ekeyfile" -t "$tc" \
+    -x wrong-vault.minisig facts/2016-05.json
+check "the server swaps two signatures" sh -c '
+    sqlite3 "$1" "UPDATE documents SET signature = readfile(\"$2\") WHERE id = \"$3\";
+        UPDATE documents SET signature = (SELECT signature FROM documents WHERE id = \"$5\")
+        WHERE id = \"$4\";"' _ "$T/data/index.sqlite" "$W/wrong-vault.minisig" "$f05" "$f06" "$f07"
+check "online periods: two months left out" sh -c 'COFFRE_HOME="$1" "$C" periods --json >p11.json 2>p11.err &&
+    test "$(jget p11.json "len(j[\"periods\"])")" = 11' _ "$P"
+check "warning: signed for another vault, not used" grep -q \
+    "warning: $f05 (2016-05.json): employer signature: signed for another vault; not used" p11.err
+check "warning: the signature does not verify, not used" grep -q \
+    "warning: $f06 (2016-06.json): the signature does not verify; not used" p11.err
+check "a statement leaves them out too" sh -c 'COFFRE_HOME="$1" "$C" evidence publish --to cnav --years 2016-2020 >doc3.txt 2>/dev/null' _ "$P"
+check "the service agrees with the smaller statement" sh -c 'COFFRE_HOME="$1" "$C" evidence revoke "$2" "$3" "$4" "$6" >/dev/null &&
+    COFFRE_HOME="$5" "$C" evidence pull --json >pull6.json &&
+    test "$(jget pull6.json "[(s[\"ok\"], len(s[\"differences\"])) for s in j[\"statements\"]]")" = "[(True, 0)]"' \
+    _ "$P" "$alt2" "$alt3" "$alt4" "$S" "$doc2"
+check "10 facts in it" sh -c 'COFFRE_HOME="$1" "$C" get "$(cat doc3.txt)" -o st3.json && test "$(jget st3.json "len(j[\"facts\"])")" = 10' _ "$P"
 finish evidence
