@@ -663,6 +663,47 @@ check_fact(struct session *s, struct keycache *kc, const struct statement *st,
     return (1);
 }
 
+/* A statement's plaintext, in memory and bounded. */
+struct membuf {
+    uint8_t *p;
+    size_t len, cap;
+    int toobig;
+};
+
+/* fetchdoc plain sink: append to a membuf, up to STATEMENT_MAX_BYTES. */
+static int
+membuf_sink(void *cookie, const uint8_t *buf, size_t len)
+{
+    struct membuf *b = cookie;
+    uint8_t *np;
+    size_t ncap;
+
+    if (len > STATEMENT_MAX_BYTES - b->len) {
+        b->toobig = 1;
+        return (-1);
+    }
+    if (b->len + len > b->cap) {
+        ncap = b->cap ? b->cap : 65536;
+        while (ncap < b->len + len) {
+            ncap *= 2;
+        }
+        /* Not realloc: the old plaintext is wiped before it goes. */
+        if ((np = malloc(ncap)) == NULL) {
+            return (-1);
+        }
+        if (b->p != NULL) {
+            memcpy(np, b->p, b->len);
+            secmem_wipe(b->p, b->len);
+            free(b->p);
+        }
+        b->p = np;
+        b->cap = ncap;
+    }
+    memcpy(b->p + b->len, buf, len);
+    b->len += len;
+    return (0);
+}
+
 /* The outcome of one statement. */
 struct pulled {
     const char *doc;
@@ -689,10 +730,7 @@ check_statement(struct session *s, struct keycache *kc, json_t *rec,
     unsigned char *use = NULL;
     struct fetchdoc f;
     struct keys *k;
-    struct {
-        uint8_t *p;
-        size_t len, cap;
-    } b;
+    struct membuf b;
     size_t i;
     int rc = EXIT_ERR, r;
 
@@ -714,25 +752,14 @@ check_statement(struct session *s, struct keycache *kc, json_t *rec,
         return (EXIT_ERR);
     }
     memset(&f, 0, sizeof(f));
-    f.plain_sink = fd_write_cb;
+    f.plain_sink = membuf_sink;
+    f.plain_cookie = &b;
     f.label = p->doc;
-    {
-        int fd = tmpfile_fd();
-
-        if (fd < 0) {
-            return (EXIT_ERR);
-        }
-        f.plain_cookie = &fd;
-        r = fetchdoc_run(s, rec, k->x25519_sk, &f);
-        if (r == EXIT_OK && f.pt_size > STATEMENT_MAX_BYTES) {
-            r = EXIT_INTEGRITY;
-        }
-        if (r == EXIT_OK && ((b.p = malloc(f.pt_size + 1)) == NULL ||
-            lseek(fd, 0, SEEK_SET) != 0 ||
-            pread(fd, b.p, f.pt_size, 0) != (ssize_t)f.pt_size)) {
-            r = EXIT_ERR;
-        }
-        close(fd);
+    r = fetchdoc_run(s, rec, k->x25519_sk, &f);
+    if (b.toobig) {
+        rc = statement_diff(&p->d, "larger than a statement may be (%u "
+            "bytes)", STATEMENT_MAX_BYTES) ? EXIT_ERR : EXIT_OK;
+        goto done;
     }
     if (r == EXIT_INTEGRITY) {
         rc = statement_diff(&p->d, "%s", f.sig_failed ? "the person's "
@@ -744,14 +771,14 @@ check_statement(struct session *s, struct keycache *kc, json_t *rec,
         rc = r;
         goto done;
     }
-    b.len = (size_t)f.pt_size;
     if (safedocs_tc_check(f.trusted, EVIDENCE_TC_KIND, vault, "evidence",
         f.pt_sha256, NULL, NULL, why, sizeof(why)) != 0) {
         rc = statement_diff(&p->d, "the person's signature: %s", why) ?
             EXIT_ERR : EXIT_OK;
         goto done;
     }
-    if ((r = statement_parse(b.p, b.len, &st, err, sizeof(err))) != 0) {
+    if ((r = statement_parse(b.p != NULL ? b.p : (const uint8_t *)"", b.len,
+        &st, err, sizeof(err))) != 0) {
         rc = r == -1 || statement_diff(&p->d, "not a valid statement: %s",
             err) ? EXIT_ERR : EXIT_OK;
         goto done;

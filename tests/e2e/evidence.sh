@@ -187,15 +187,17 @@ check "pull --json flags them (exit 5)" code 5 sh -c 'COFFRE_HOME="$1" "$C" evid
 check "pull --json: 2 flagged, 1 ok" test "$(jget pull3.json 'sorted(s["ok"] for s in j["statements"])')" = "[False, False, True]"
 alt3=$(me put --class evidence altered-vault.json | cut -f1)
 alt4=$(me put --class evidence altered-service.json | cut -f1)
-check "share two more" sh -c 'COFFRE_HOME="$1" "$C" share "$2" --with cnav && COFFRE_HOME="$1" "$C" share "$3" --with cnav' _ "$P" "$alt3" "$alt4"
+alt5=$(me put --class evidence slips/payslip-1.pdf | cut -f1)
+check "share three more" sh -c 'for d in "$2" "$3" "$4"; do COFFRE_HOME="$1" "$C" share "$d" --with cnav || exit 1; done' _ "$P" "$alt3" "$alt4" "$alt5"
 check "pull flags them too (exit 5)" code 5 sh -c 'COFFRE_HOME="$1" "$C" evidence pull >pull5.txt' _ "$S"
 check "facts signed for another vault: FLAGGED" grep -q "$alt3  $vault  2016-2020  300.00 EUR  FLAGGED" pull5.txt
 check "facts signed for another vault: named" grep -q "(SIRET $SIRET, 2016-02): signed for another vault" pull5.txt
 check "made out to another service: FLAGGED" grep -q "the statement is for service other-service" pull5.txt
+check "not a statement: FLAGGED" grep -q "not a valid statement: not an activity statement" pull5.txt
 
 # Revoking one statement by id leaves the others.
 check "revoke one by id" sh -c 'COFFRE_HOME="$1" "$C" evidence revoke "$2" >/dev/null' _ "$P" "$alt1"
-check "pull: four left" sh -c 'COFFRE_HOME="$1" "$C" evidence pull --json >pull4.json; test "$(jget pull4.json "len(j[\"statements\"])")" = 4' _ "$S"
+check "pull: five left" sh -c 'COFFRE_HOME="$1" "$C" evidence pull --json >pull4.json; test "$(jget pull4.json "len(j[\"statements\"])")" = 5' _ "$S"
 check "revoke: not a statement (exit 2)" code 2 me evidence revoke "$(me ls --class payslip | awk 'NR == 1 { print $1 }')"
 # The server swaps signatures under the person's payroll facts.  A valid
 # employer signature whose trusted comment names another vault, and a
@@ -219,9 +221,9 @@ check "warning: signed for another vault, not used" grep -q \
 check "warning: the signature does not verify, not used" grep -q \
     "warning: $f06 (2016-06.json): the signature does not verify; not used" p11.err
 check "a statement leaves them out too" sh -c 'COFFRE_HOME="$1" "$C" evidence publish --to cnav --years 2016-2020 >doc3.txt 2>/dev/null' _ "$P"
-check "the service agrees with the smaller statement" sh -c 'COFFRE_HOME="$1" "$C" evidence revoke "$2" "$3" "$4" "$6" >/dev/null &&
+check "the service agrees with the smaller statement" sh -c 'COFFRE_HOME="$1" "$C" evidence revoke "$2" "$3" "$4" "$6" "$7" >/dev/null &&
     COFFRE_HOME="$5" "$C" evidence pull --json >pull6.json &&
     test "$(jget pull6.json "[(s[\"ok\"], len(s[\"differences\"])) for s in j[\"statements\"]]")" = "[(True, 0)]"' \
-    _ "$P" "$alt2" "$alt3" "$alt4" "$S" "$doc2"
+    _ "$P" "$alt2" "$alt3" "$alt4" "$S" "$doc2" "$alt5"
 check "10 facts in it" sh -c 'COFFRE_HOME="$1" "$C" get "$(cat doc3.txt)" -o st3.json && test "$(jget st3.json "len(j[\"facts\"])")" = 10' _ "$P"
 finish evidence
