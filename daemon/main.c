@@ -28,6 +28,7 @@
 #include "daemon/auth.h"
 #include "daemon/cmd_backup.h"
 #include "daemon/config.h"
+#include "daemon/datadir.h"
 #include "daemon/httpd.h"
 #include "daemon/ids.h"
 #include "daemon/limits.h"
@@ -218,14 +219,21 @@ cmd_serve(int argc, char **argv)
     struct httpd *h;
     sigset_t set;
     uint16_t port;
-    int rc = 1, r;
+    int rc = 1, r, lockfd = -1;
 
     memset(&app, 0, sizeof(app));
     if (config_init(&cfg) != 0 || serve_args(argc, argv, &cfg) != 0) {
         goto err0;
     }
     app.cfg = &cfg;
-    if (data_dir_check(cfg.data) != 0) {
+    /*
+     * Before anything is opened or listened on: one daemon per data
+     * directory, and every place it writes is writable (SQLite would
+     * otherwise open a read-only index and serve half-working).
+     */
+    if (data_dir_check(cfg.data) != 0 ||
+        datadir_lock(cfg.data, &lockfd) != 0 ||
+        datadir_writable(cfg.data) != 0) {
         goto err0;
     }
     if (logger_open(cfg.log_path, LOGGER_INFO) != 0) {
@@ -281,6 +289,8 @@ err2:
 err1:
     logger_close();
 err0:
+    /* An orderly exit, even a failed start: only a crash leaves a pid. */
+    datadir_unlock(lockfd);
     config_clear(&cfg);
     return (rc);
 }

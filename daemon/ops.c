@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "daemon/datadir.h"
 #include "storage/maint.h"
 #include "storage/storage.h"
 
@@ -54,7 +55,7 @@ ops_main(int argc, char **argv)
     const char *cmd, *data = NULL;
     int64_t grace = MAINT_GC_GRACE_DEFAULT;
     int quarantine = 0, apply = 0;
-    int i, rc;
+    int i, rc, lockfd;
 
     if (argc < 1) {
         return (usage());
@@ -89,7 +90,12 @@ ops_main(int argc, char **argv)
         return (OPS_EXIT_PROBLEM);
     }
     if (strcmp(cmd, "reindex") == 0) {
+        /* The index is replaced: never under a running daemon. */
+        if (datadir_lock(data, &lockfd) != 0) {
+            return (OPS_EXIT_PROBLEM);
+        }
         rc = maint_reindex(data, stdout, &rep);
+        datadir_unlock(lockfd);
     } else if (strcmp(cmd, "scrub") == 0) {
         rc = maint_scrub(data, quarantine, stdout, &rep);
         if (rc == STORAGE_ECORRUPT) {
