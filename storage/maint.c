@@ -74,6 +74,14 @@ static const char sql_all_blobs[] =
 static const char sql_all_records[] =
     "SELECT record FROM documents UNION SELECT record FROM grants"
     " UNION SELECT record FROM oppositions";
+static const char sql_rec_docs[] =
+    "SELECT id FROM documents WHERE record = ?1";
+static const char sql_rec_grants[] =
+    "SELECT document, reader FROM grants WHERE record = ?1";
+static const char sql_rec_opps[] =
+    "SELECT vault, siret FROM oppositions WHERE record = ?1";
+static const char sql_chains[] = "SELECT DISTINCT chain FROM audit";
+static const char sql_quick_check[] = "PRAGMA quick_check";
 static const char sql_blob_live[] =
     "SELECT 1 FROM documents WHERE blob = ?1 AND state = 1 LIMIT 1";
 
@@ -589,20 +597,53 @@ struct scrub {
     int failed;
 };
 
-/* Print the documents whose payload is ${id}. */
-static void
-print_refs(struct scrub *s, const uint8_t id[DIGEST_BYTES])
+/*
+ * Print each row of ${sql} that uses ${id}, after ${label}: one text
+ * column, or two (${pair}) printed as "A to B".  Return the row count.
+ */
+static int
+print_rows(struct scrub *s, const char *sql, const char *label, int pair,
+    const uint8_t id[DIGEST_BYTES])
 {
     sqlite3_stmt *st;
+    int n = 0;
 
-    if ((st = catalog_stmt(s->c, sql_doc_refs)) == NULL) {
-        return;
+    if ((st = catalog_stmt(s->c, sql)) == NULL) {
+        return (0);
     }
     (void)sqlite3_bind_blob(st, 1, id, DIGEST_BYTES, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW) {
-        say(s->out, "  used by document %s", sqlite3_column_text(st, 0));
+        if (pair) {
+            say(s->out, "  %s %s to %s", label, sqlite3_column_text(st, 0),
+                sqlite3_column_text(st, 1));
+        } else {
+            say(s->out, "  %s %s", label, sqlite3_column_text(st, 0));
+        }
+        n++;
     }
     (void)sqlite3_reset(st);
+    return (n);
+}
+
+/*
+ * Print what uses object ${id}: the documents whose payload it is, or, for
+ * a record, the document, grant or opposition it stores.
+ */
+static void
+print_refs(struct scrub *s, const uint8_t id[DIGEST_BYTES])
+{
+
+    if (strcmp(s->what, "record") != 0) {
+        (void)print_rows(s, sql_doc_refs, "used by document", 0, id);
+        return;
+    }
+    if (print_rows(s, sql_rec_docs, "record of document", 0, id) +
+        print_rows(s, sql_rec_grants, "record of the grant of document", 1,
+        id) + print_rows(s, sql_rec_opps, "record of the opposition of "
+        "vault", 1, id) == 0) {
+        say(s->out, "  not the record of a document, grant or opposition "
+            "(an account, setting or tombstone record)");
+    }
 }
 
 /* Check one object of the store being scrubbed. */
@@ -662,9 +703,78 @@ scrub_missing(struct scrub *s, struct blobstore *bs, const char *sql,
             s->rep->missing++;
             digest_id_format(id, hex);
             say(s->out, "missing %s %s", what, hex);
-            if (bs == s->bs) {
-                print_refs(s, id);
-            }
+            s->what = what;
+            print_refs(s, id);
+        }
+    }
+    (void)sqlite3_reset(st);
+    return (rc == SQLITE_DONE ? 0 : catalog_sqlerr(s->c, rc, "scrub"));
+}
+
+/* SQLite's own checks of the index file: report every line not "ok". */
+static int
+scrub_index(struct scrub *s)
+{
+    sqlite3_stmt *st;
+    const unsigned char *t;
+    int rc;
+
+    if ((st = catalog_stmt(s->c, sql_quick_check)) == NULL) {
+        s->rep->index_errors++;
+        say(s->out, "index: cannot be checked: %s", storage_detail());
+        return (0);
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        t = sqlite3_column_text(st, 0);
+        if (t != NULL && strcmp((const char *)t, "ok") == 0) {
+            continue;
+        }
+        s->rep->index_errors++;
+        say(s->out, "index: %s", t != NULL ? (const char *)t : "?");
+    }
+    (void)sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        s->rep->index_errors++;
+        say(s->out, "index: check failed: %s", sqlite3_errstr(rc));
+    }
+    if (s->rep->index_errors > 0) {
+        say(s->out, "index: damaged; rebuild it with coffred reindex");
+    }
+    return (0);
+}
+
+/* Verify every audit chain of the index. */
+static int
+scrub_chains(struct scrub *s)
+{
+    char chain[128];
+    sqlite3_stmt *st;
+    const unsigned char *t;
+    uint64_t bad;
+    int rc, r;
+
+    if ((st = catalog_stmt(s->c, sql_chains)) == NULL) {
+        return (STORAGE_EIO);
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        t = sqlite3_column_text(st, 0);
+        if (t == NULL || strlen((const char *)t) >= sizeof(chain)) {
+            say(s->out, "audit chain with a malformed name");
+            s->failed = 1;
+            continue;
+        }
+        strcpy(chain, (const char *)t);
+        s->rep->chains++;
+        bad = 0;
+        if ((r = catalog_audit_verify(s->cat, chain, &bad)) ==
+            STORAGE_ECORRUPT) {
+            s->rep->broken++;
+            say(s->out, "broken audit chain %s at entry %" PRIu64, chain,
+                bad);
+        } else if (r != 0) {
+            say(s->out, "audit chain %s unreadable: %s", chain,
+                storage_detail());
+            s->failed = 1;
         }
     }
     (void)sqlite3_reset(st);
@@ -696,6 +806,7 @@ maint_scrub(const char *datadir, int quarantine, FILE *out,
     s.quarantine = quarantine;
     s.out = out;
     s.rep = rep;
+    (void)scrub_index(&s);
     s.bs = objects;
     s.what = "object";
     if ((rc = blobstore_iterate(objects, scrub_one, &s)) != 0) {
@@ -708,20 +819,24 @@ maint_scrub(const char *datadir, int quarantine, FILE *out,
     }
     s.bs = objects;
     if ((rc = scrub_missing(&s, objects, sql_all_blobs, "object")) != 0 ||
-        (rc = scrub_missing(&s, records, sql_all_records, "record")) != 0) {
+        (rc = scrub_missing(&s, records, sql_all_records, "record")) != 0 ||
+        (rc = scrub_chains(&s)) != 0) {
         goto done;
     }
     catalog_reader_put(cat, c);
     c = NULL;
     (void)snprintf(detail, sizeof(detail), "objects %" PRIu64
-        " corrupt %" PRIu64 " missing %" PRIu64 " quarantined %" PRIu64,
-        rep->objects, rep->corrupt, rep->missing, rep->quarantined);
+        " corrupt %" PRIu64 " missing %" PRIu64 " quarantined %" PRIu64
+        " chains %" PRIu64 " broken %" PRIu64 " index %s",
+        rep->objects, rep->corrupt, rep->missing, rep->quarantined,
+        rep->chains, rep->broken, rep->index_errors > 0 ? "damaged" : "ok");
     say(out, "scrub: %s", detail);
     if ((rc = catalog_audit_append(cat, CATALOG_CHAIN_OPERATOR,
         CATALOG_ACTOR_OPERATOR, "scrub", "", detail)) != 0) {
         goto done;
     }
-    if (rep->corrupt > 0 || rep->missing > 0 || s.failed) {
+    if (rep->corrupt > 0 || rep->missing > 0 || rep->broken > 0 ||
+        rep->index_errors > 0 || s.failed) {
         rc = storage_fail(STORAGE_ECORRUPT, "%s", detail);
     }
 done:

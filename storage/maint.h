@@ -29,6 +29,9 @@ struct maint_report {
     uint64_t removed;        /* deleted by gc --apply */
     uint64_t young;          /* unreferenced but within the grace */
     uint64_t bytes;          /* bytes of unreferenced (gc) */
+    uint64_t chains;         /* audit chains verified (scrub) */
+    uint64_t broken;         /* audit chains that fail to verify (scrub) */
+    uint64_t index_errors;   /* lines of SQLite's quick_check (scrub) */
 };
 
 /**
@@ -42,11 +45,13 @@ int maint_reindex(const char *datadir, FILE *out, struct maint_report *rep);
 
 /**
  * maint_scrub(datadir, quarantine, out, rep):
- * Re-hash every payload and record object; report corrupt ones (and the
- * documents that reference them) and objects referenced by the index but
- * missing.  With ${quarantine}, corrupt objects are moved to
- * DATA/quarantine.  Return 0 if everything is clean, STORAGE_ECORRUPT if
- * anything is missing or corrupt, or another STORAGE_E* code on failure.
+ * Check the index itself (SQLite's quick_check), re-hash every payload and
+ * record object, report corrupt ones (and the documents, grants or
+ * oppositions that use them) and objects referenced by the index but
+ * missing, and verify every audit chain.  With ${quarantine}, corrupt
+ * objects are moved to DATA/quarantine.  Return 0 if everything is clean,
+ * STORAGE_ECORRUPT if anything is missing, corrupt or broken, or another
+ * STORAGE_E* code on failure (an index SQLite cannot open at all).
  */
 int maint_scrub(const char *datadir, int quarantine, FILE *out,
     struct maint_report *rep);

@@ -21,6 +21,7 @@
 #include "tests/util/storage_tu.h"
 
 /* The operator commands are daemon code; compile them in here. */
+#include "daemon/datadir.c"
 #include "daemon/ops.c"
 
 struct fx {
@@ -305,6 +306,14 @@ test_ops_main_commands_and_usage(void **state)
     assert_int_equal(blobstore_exists(f->bs, a), STORAGE_ENOTFOUND);
     catalog_close(f->cat);
     f->cat = NULL;
+    /* Refused while a daemon holds the data directory's lock. */
+    {
+        int lfd;
+
+        assert_int_equal(datadir_lock(d, &lfd), 0);
+        assert_int_equal(ops("reindex", "--data", d, NULL), 1);
+        datadir_unlock(lfd);
+    }
     assert_int_equal(ops("reindex", "--data", d, NULL), 0);
     assert_int_equal(catalog_open(d, &f->cat), 0);
     /* Usage errors. */
