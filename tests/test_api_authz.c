@@ -213,7 +213,6 @@ body_for(enum body b, int c, size_t *len)
 static int
 setup(void **state)
 {
-    struct api_daemon shortlived;
     const char *extra[] = { "--config", NULL, NULL };
     char conf[300], siret[15], *body, path[256];
     struct api_user x, e2;
@@ -268,8 +267,8 @@ setup(void **state)
     }
     api_resp_free(&r);
     free(body);
-    /* An expired token: from a second daemon on the same store whose
-     * tokens live one second. */
+    /* An expired token: from the daemon restarted with tokens that live
+     * one second, then restarted as before. */
     snprintf(conf, sizeof(conf), "%s/short.conf", D.dir);
     if ((f = fopen(conf, "w")) == NULL) {
         return (-1);
@@ -277,12 +276,12 @@ setup(void **state)
     fputs("token_lifetime = 1\n", f);
     fclose(f);
     extra[1] = conf;
-    if (api_daemon_start_shared(&shortlived, &D, extra) != 0) {
+    if (api_daemon_restart(&D, extra) != 0) {
         return (-1);
     }
     who[EXPD] = who[OWN];
-    if (api_user_login(&shortlived, &who[EXPD]) != 200 ||
-        api_daemon_stop(&shortlived) != 0) {
+    if (api_user_login(&D, &who[EXPD]) != 200 ||
+        api_daemon_restart(&D, NULL) != 0) {
         return (-1);
     }
     sleep(2);

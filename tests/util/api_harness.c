@@ -41,27 +41,20 @@ nap(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* Start coffred with data in ${datadir} (NULL: DIR/data). */
+/* Start coffred on ${d}'s data directory; wait until it answers. */
 static int
-start(struct api_daemon *d, const char *datadir, const char *const *extra)
+launch(struct api_daemon *d, const char *const *extra)
 {
     char bin[512], portfile[320], logfile[320], *argv[32];
     size_t n = 0, i;
     FILE *f;
     int tries;
 
-    memset(d, 0, sizeof(*d));
-    snprintf(d->dir, sizeof(d->dir), "/tmp/coffre-api-XXXXXX");
-    if (mkdtemp(d->dir) == NULL) {
-        return (-1);
-    }
-    if (datadir != NULL) {
-        snprintf(d->data, sizeof(d->data), "%s", datadir);
-    } else {
-        snprintf(d->data, sizeof(d->data), "%s/data", d->dir);
-    }
     snprintf(portfile, sizeof(portfile), "%s/port", d->dir);
     snprintf(logfile, sizeof(logfile), "%s/log", d->dir);
+    (void)unlink(portfile);
+    d->port = 0;
+    d->base[0] = '\0';
     argv[n++] = (char *)(uintptr_t)coffred_path(bin, sizeof(bin));
     argv[n++] = (char *)(uintptr_t)"serve";
     argv[n++] = (char *)(uintptr_t)"--listen";
@@ -113,17 +106,30 @@ int
 api_daemon_start(struct api_daemon *d, const char *const *extra)
 {
 
-    return (start(d, NULL, extra));
+    memset(d, 0, sizeof(*d));
+    snprintf(d->dir, sizeof(d->dir), "/tmp/coffre-api-XXXXXX");
+    if (mkdtemp(d->dir) == NULL) {
+        return (-1);
+    }
+    snprintf(d->data, sizeof(d->data), "%s/data", d->dir);
+    return (launch(d, extra));
 }
 
 int
-api_daemon_start_shared(struct api_daemon *d, const struct api_daemon *base,
-    const char *const *extra)
+api_daemon_restart(struct api_daemon *d, const char *const *extra)
 {
-    char data[sizeof(base->data)];
+    int st;
 
-    memcpy(data, base->data, sizeof(data));
-    return (start(d, data, extra));
+    if (d->pid > 0) {
+        kill(d->pid, SIGTERM);
+        if (waitpid(d->pid, &st, 0) != d->pid || !WIFEXITED(st) ||
+            WEXITSTATUS(st) != 0) {
+            d->pid = 0;
+            return (-1);
+        }
+        d->pid = 0;
+    }
+    return (launch(d, extra));
 }
 
 /* nftw callback: remove one entry. */

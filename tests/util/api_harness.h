@@ -48,12 +48,13 @@ struct api_user {
 int api_daemon_start(struct api_daemon *d, const char *const *extra);
 
 /**
- * api_daemon_start_shared(d, base, extra):
- * As api_daemon_start() but serving ${base}'s data directory (a second
- * daemon on the same store).  Stopping ${d} leaves the data to ${base}.
+ * api_daemon_restart(d, extra):
+ * Stop ${d}'s daemon (SIGTERM; a clean exit is required) unless it is not
+ * running (pid 0, e.g. after the caller killed and reaped it), then start
+ * it again on the same data directory with ${extra}.  The port changes
+ * (${d}->base follows).  Return 0 once it answers, -1 on failure.
  */
-int api_daemon_start_shared(struct api_daemon *d,
-    const struct api_daemon *base, const char *const *extra);
+int api_daemon_restart(struct api_daemon *d, const char *const *extra);
 
 /**
  * api_daemon_stop(d):
