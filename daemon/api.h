@@ -81,6 +81,7 @@ struct api_req {
     uint64_t content_length;       /* UINT64_MAX if absent */
     void *stream;                  /* ROUTE_STREAM state */
     uint64_t streamed;             /* bytes seen so far */
+    int stream_err;                /* storage error met while streaming */
     struct {
         const char *name;          /* a constant string */
         const char *value;         /* in hdrpool */

@@ -21,6 +21,16 @@
 static const char *const doc_classes[] = { "payslip", "certificate",
     "payroll-facts", "evidence", "other", NULL };
 
+/* Keep a storage error of an upload for the answer; log its detail now. */
+static void
+stream_failed(struct api_req *req, int r)
+{
+
+    log_err(req->id, "storage: %s: %s", storage_strerror(r),
+        storage_detail());
+    req->stream_err = r;
+}
+
 int
 api_blob_put_begin(struct api_req *req)
 {
@@ -42,7 +52,9 @@ api_blob_put_begin(struct api_req *req)
     r = blobstore_put_begin(req->app->bs, id, req->app->cfg->max_blob_bytes,
         &p);
     if (r != 0) {
-        return (api_reply_storage(req, r, ""));
+        /* Answered once the body is read (see api_blob_put_data). */
+        stream_failed(req, r);
+        return (0);
     }
     req->stream = p;
     return (0);
@@ -57,9 +69,15 @@ api_blob_put_data(struct api_req *req, const uint8_t *buf, size_t len)
         return (0);
     }
     if ((r = blobstore_put_write(req->stream, buf, len)) != 0) {
+        /*
+         * Answer only once the client has sent its whole body: a reply
+         * queued mid-upload makes the connection close with unread data,
+         * and the client may then see a reset instead of the 507.  The
+         * rest of the body is read and dropped.
+         */
         blobstore_put_abort(req->stream);
         req->stream = NULL;
-        return (api_reply_storage(req, r, ""));
+        stream_failed(req, r);
     }
     return (0);
 }
@@ -77,8 +95,16 @@ api_blob_put(struct api_req *req)
 {
     char idtext[DIGEST_ID_BUFLEN];
     uint8_t id[DIGEST_BYTES];
+    const char *code;
+    unsigned status;
     int existed, r;
 
+    if (req->stream_err != 0) {
+        status = api_status_from(req->stream_err, &code);
+        return (api_reply_error(req, status, code, status == 507 ?
+            "storage full" : status >= 500 ? "internal error" :
+            storage_strerror(req->stream_err)));
+    }
     if (req->stream == NULL) {
         return (-1);
     }

@@ -103,7 +103,7 @@ launch(struct api_daemon *d, const char *const *extra)
 }
 
 int
-api_daemon_start(struct api_daemon *d, const char *const *extra)
+api_daemon_init(struct api_daemon *d)
 {
 
     memset(d, 0, sizeof(*d));
@@ -112,6 +112,19 @@ api_daemon_start(struct api_daemon *d, const char *const *extra)
         return (-1);
     }
     snprintf(d->data, sizeof(d->data), "%s/data", d->dir);
+    if (mkdir(d->data, 0700) != 0) {
+        return (-1);
+    }
+    return (0);
+}
+
+int
+api_daemon_start(struct api_daemon *d, const char *const *extra)
+{
+
+    if (api_daemon_init(d) != 0) {
+        return (-1);
+    }
     return (launch(d, extra));
 }
 

@@ -48,6 +48,14 @@ struct api_user {
 int api_daemon_start(struct api_daemon *d, const char *const *extra);
 
 /**
+ * api_daemon_init(d):
+ * Make ${d}'s temp directory and an empty data directory (0700) in it,
+ * without starting anything (a test may mount a file system there first);
+ * api_daemon_restart() starts the daemon.  Return 0 or -1.
+ */
+int api_daemon_init(struct api_daemon *d);
+
+/**
  * api_daemon_restart(d, extra):
  * Stop ${d}'s daemon (SIGTERM; a clean exit is required) unless it is not
  * running (pid 0, e.g. after the caller killed and reaped it), then start
