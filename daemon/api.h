@@ -152,6 +152,15 @@ int api_reply_error(struct api_req *req, unsigned status, const char *code,
 int api_reply_storage(struct api_req *req, int err, const char *what);
 
 /**
+ * api_audit(req, chain, actor, action, target, detail):
+ * Append an event of the daemon's own (a read, a login, a refusal) to
+ * audit chain ${chain}.  The request goes on if that fails (a full disk
+ * must not stop reads); the failure is logged as a warning.
+ */
+void api_audit(struct api_req *req, const char *chain, const char *actor,
+    const char *action, const char *target, const char *detail);
+
+/**
  * api_reply_empty(req, status):
  * Answer with no body (204, 304).
  */

@@ -377,8 +377,8 @@ api_login(struct api_req *req)
         auth_failed(req->app->auth, akey, now);
         auth_failed(req->app->auth, addrkey, now);
         if (found) {
-            (void)catalog_audit_append(req->app->cat, acct.id, acct.id,
-                "login.failed", NULL, req->addr);
+            api_audit(req, acct.id, acct.id, "login.failed", NULL,
+                req->addr);
         }
         log_info(req->id, "login failed for %s", name);
         api_reply_error(req, 401, "login_failed", "login failed");
@@ -400,8 +400,7 @@ api_login(struct api_req *req)
         api_reply_storage(req, r, "");
         goto done;
     }
-    (void)catalog_audit_append(req->app->cat, acct.id, acct.id, "login",
-        NULL, req->addr);
+    api_audit(req, acct.id, acct.id, "login", NULL, req->addr);
     req->caller.authed = 1;
     req->caller.acct = acct;
     req->caller.public_id = api_account_public_id(&req->caller.acct);

@@ -151,9 +151,8 @@ api_blob_get(struct api_req *req)
      * caller's own chain (CFN-04); reads by a grantee are also on the
      * owner's chain through the record read.
      */
-    (void)catalog_audit_append(req->app->cat, req->caller.acct.id,
-        req->caller.acct.id, r == 0 ? "blob.read" : "blob.read_refused",
-        req->params[0], NULL);
+    api_audit(req, req->caller.acct.id, req->caller.acct.id,
+        r == 0 ? "blob.read" : "blob.read_refused", req->params[0], NULL);
     if (r != 0) {
         return (api_reply_storage(req, r, "no such blob"));
     }
@@ -401,8 +400,8 @@ api_doc_deposit(struct api_req *req)
         if (r != 0) {
             return (api_reply_storage(req, r, ""));
         }
-        (void)catalog_audit_append(req->app->cat, owner.id, me->id,
-            "deposit.refused", NULL, "opposition");
+        api_audit(req, owner.id, me->id, "deposit.refused", NULL,
+            "opposition");
         return (api_reply_error(req, 403, "opposition",
             "the vault owner refuses deposits from this employer"));
     }
@@ -554,8 +553,8 @@ api_doc_get(struct api_req *req)
         return (r < 0 ? -1 : 0);
     }
     if (strcmp(owner.id, req->caller.acct.id) != 0) {
-        (void)catalog_audit_append(req->app->cat, owner.id,
-            req->caller.acct.id, "document.read", doc.id, NULL);
+        api_audit(req, owner.id, req->caller.acct.id, "document.read",
+            doc.id, NULL);
     }
     r = docs_record_write(req, &doc, &owner, &t);
     catalog_document_clear(&doc);

@@ -201,6 +201,19 @@ api_reply_storage(struct api_req *req, int err, const char *what)
     return (api_reply_error(req, status, code, storage_strerror(err)));
 }
 
+void
+api_audit(struct api_req *req, const char *chain, const char *actor,
+    const char *action, const char *target, const char *detail)
+{
+    int r;
+
+    if ((r = catalog_audit_append(req->app->cat, chain, actor, action,
+        target, detail)) != 0) {
+        log_warn(req->id, "audit entry %s not recorded: %s: %s", action,
+            storage_strerror(r), storage_detail());
+    }
+}
+
 int
 api_reply_empty(struct api_req *req, unsigned status)
 {
