@@ -6,6 +6,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 _pass=0
 _fail=0
+_skip=0
 
 check() {
     _name=$1; shift
@@ -14,6 +15,11 @@ check() {
     else
         _fail=$((_fail + 1)); echo "FAIL $_name"; sed 's/^/     /' "$T/.out" | tail -n 15
     fi
+}
+
+# skip NAME WHY: a check that cannot run here (counted apart, not passed).
+skip() {
+    _skip=$((_skip + 1)); echo "skip $1: $2"
 }
 
 # not CMD...: succeeds when CMD fails.
@@ -29,7 +35,11 @@ need() {
 }
 
 finish() {
-    echo "$1: $_pass passed, $_fail failed"
+    if [ $_skip -gt 0 ]; then
+        echo "$1: $_pass passed, $_fail failed, $_skip skipped"
+    else
+        echo "$1: $_pass passed, $_fail failed"
+    fi
     [ $_fail -eq 0 ]
 }
 
