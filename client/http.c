@@ -180,6 +180,36 @@ fd_read(char *ptr, size_t size, size_t nmemb, void *cookie)
     return (r < 0 ? CURL_READFUNC_ABORT : (size_t)r);
 }
 
+/*
+ * curl seek callbacks: when a kept-alive connection turns out dead (the
+ * server restarted), curl sends the request again on a new one and must
+ * rewind the body first; without them that fails (CURLE_SEND_FAIL_REWIND)
+ * and the request is lost instead of retried.
+ */
+static int
+mem_seek(void *cookie, curl_off_t off, int origin)
+{
+    struct sendbuf *s = cookie;
+
+    if (origin != SEEK_SET || off < 0 || (uint64_t)off > s->len) {
+        return (CURL_SEEKFUNC_CANTSEEK);
+    }
+    s->off = (size_t)off;
+    return (CURL_SEEKFUNC_OK);
+}
+
+static int
+fd_seek(void *cookie, curl_off_t off, int origin)
+{
+    int fd = *(int *)cookie;
+
+    if (origin != SEEK_SET || off < 0 ||
+        lseek(fd, (off_t)off, SEEK_SET) != (off_t)off) {
+        return (CURL_SEEKFUNC_CANTSEEK);
+    }
+    return (CURL_SEEKFUNC_OK);
+}
+
 /* Progress bar on stderr for large transfers on a terminal. */
 static int
 progress_cb(void *cookie, curl_off_t dltotal, curl_off_t dlnow,
@@ -308,6 +338,8 @@ http_json(struct http *h, const char *method, const char *path, json_t *body,
             curl_easy_setopt(h->curl, CURLOPT_UPLOAD, 1L);
             curl_easy_setopt(h->curl, CURLOPT_READFUNCTION, mem_read);
             curl_easy_setopt(h->curl, CURLOPT_READDATA, &sb);
+            curl_easy_setopt(h->curl, CURLOPT_SEEKFUNCTION, mem_seek);
+            curl_easy_setopt(h->curl, CURLOPT_SEEKDATA, &sb);
             curl_easy_setopt(h->curl, CURLOPT_INFILESIZE_LARGE,
                 (curl_off_t)sb.len);
         } else if (strcmp(method, "POST") == 0 ||
@@ -367,6 +399,8 @@ http_put_fd(struct http *h, const char *path, int fd, uint64_t size,
         curl_easy_setopt(h->curl, CURLOPT_UPLOAD, 1L);
         curl_easy_setopt(h->curl, CURLOPT_READFUNCTION, fd_read);
         curl_easy_setopt(h->curl, CURLOPT_READDATA, &fd);
+        curl_easy_setopt(h->curl, CURLOPT_SEEKFUNCTION, fd_seek);
+        curl_easy_setopt(h->curl, CURLOPT_SEEKDATA, &fd);
         curl_easy_setopt(h->curl, CURLOPT_INFILESIZE_LARGE,
             (curl_off_t)size);
         curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, mem_write);
