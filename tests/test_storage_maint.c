@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "crypto/digest.h"
 #include "storage/blobstore.h"
@@ -200,6 +201,42 @@ test_maint_scrub_checks_records_too(void **state)
     assert_int_equal(system(cmd), 0);
     assert_int_equal(maint_scrub(f->dir, 0, f->out, &rep), STORAGE_ECORRUPT);
     assert_int_equal(rep.corrupt, 2);
+    /* Each is named by what it holds. */
+    (void)snprintf(cmd, sizeof(cmd), "  record of document %s\n", da);
+    fflush(f->out);
+    assert_non_null(strstr(f->outbuf, cmd));
+    assert_non_null(strstr(f->outbuf, "  not the record of a document, "
+        "grant or opposition (an account, setting or tombstone record)"));
+}
+
+static void
+test_maint_scrub_verifies_audit_chains(void **state)
+{
+    struct fx *f = *state;
+    struct maint_report rep;
+    uint8_t a[DIGEST_BYTES];
+    char da[CATALOG_ID_BUFLEN], path[4096], want[256];
+    sqlite3 *db;
+
+    blob(f, 1, 1, a, da);
+    assert_int_equal(maint_scrub(f->dir, 0, f->out, &rep), 0);
+    assert_true(rep.chains >= 1);       /* the person's at least */
+    assert_int_equal(rep.broken, 0);
+    assert_int_equal(rep.index_errors, 0);
+    /* Alter the person's first entry behind the catalog's back. */
+    (void)snprintf(path, sizeof(path), "%s/index.sqlite", f->dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE audit SET detail = 'x'"
+        " WHERE seq = 1 AND chain != 'operator'", NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(maint_scrub(f->dir, 0, f->out, &rep), STORAGE_ECORRUPT);
+    assert_int_equal(rep.broken, 1);
+    assert_int_equal(rep.corrupt, 0);
+    (void)snprintf(want, sizeof(want), "broken audit chain %s at entry 1\n",
+        f->person.id);
+    fflush(f->out);
+    assert_non_null(strstr(f->outbuf, want));
 }
 
 static void
@@ -336,6 +373,7 @@ main(void)
         T(test_maint_scrub_clean_store),
         T(test_maint_scrub_reports_corrupt_and_missing),
         T(test_maint_scrub_checks_records_too),
+        T(test_maint_scrub_verifies_audit_chains),
         T(test_maint_gc_dry_run_then_apply),
         T(test_ops_main_commands_and_usage),
     };
