@@ -16,6 +16,11 @@
  *    and no stray record is left); at least one try must have failed in
  *    SQLite itself, as the daemon's log says.
  *
+ *  - The disk fills under concurrent deposits: 8 clients deposit until each
+ *    was refused 10 times; every deposit was either acknowledged (201) or
+ *    refused with 507, and each vault lists exactly the acknowledged ones,
+ *    which read back right; once space is freed each client deposits again.
+ *
  * Mounting needs root (CAP_SYS_ADMIN): elsewhere the tests are skipped,
  * and cmocka counts them as skipped, not passed.
  */
@@ -37,6 +42,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <pthread.h>
 
 #include <cmocka.h>
 #include <curl/curl.h>
@@ -439,12 +446,143 @@ test_diskfull_index_commit(void **state)
     assert_int_equal(api_daemon_cli(&D, out, sizeof(out), "scrub", NULL), 0);
 }
 
+#define NFILLERS 8
+#define FULL_REFUSALS 10
+
+struct filler {
+    pthread_t t;
+    struct api_user u;
+    char (*docs)[64];
+    uint8_t (*blobs)[DIGEST_BYTES];
+    size_t *sizes;
+    int nacks, refused, wrong;
+    long last;                  /* the first unexpected answer */
+};
+
+/* Deposit 8 to 48 KiB documents until refused FULL_REFUSALS times. */
+static void *
+filler_main(void *arg)
+{
+    struct filler *c = arg;
+    uint8_t *buf = malloc(48 * 1024);
+    size_t len;
+    long st;
+
+    while (buf != NULL && c->refused < FULL_REFUSALS && c->nacks < 4096) {
+        len = 8192 + randombytes_uniform(40 * 1024);
+        randombytes_buf(buf, len);
+        st = api_upload_doc(&D, &c->u, &c->u, buf, len, c->docs[c->nacks],
+            sizeof(c->docs[0]));
+        if (st == 201) {
+            digest_buf(buf, len, c->blobs[c->nacks]);
+            c->sizes[c->nacks++] = len;
+        } else if (st == 507 || st == -507) {
+            c->refused++;
+        } else {
+            c->wrong++;
+            c->last = st;
+            break;
+        }
+    }
+    free(buf);
+    return (NULL);
+}
+
+/* Every acknowledged document of ${c} reads back right: 0, or -1. */
+static int
+filler_reads_ok(struct filler *c)
+{
+    char path[256], id[DIGEST_ID_BUFLEN];
+    uint8_t got[DIGEST_BYTES];
+    struct api_resp r;
+    int i, ok;
+
+    for (i = 0; i < c->nacks; i++) {
+        digest_id_format(c->blobs[i], id);
+        snprintf(path, sizeof(path), "/v1/blobs/%s", id);
+        if (api_request(&D, "GET", path, c->u.token, NULL, 0, NULL, &r) !=
+            0) {
+            api_resp_free(&r);
+            return (-1);
+        }
+        digest_buf((const uint8_t *)r.body, r.len, got);
+        ok = r.status == 200 && r.len == c->sizes[i] &&
+            memcmp(got, c->blobs[i], DIGEST_BYTES) == 0;
+        api_resp_free(&r);
+        if (!ok) {
+            return (-1);
+        }
+    }
+    return (0);
+}
+
+static void
+test_diskfull_under_concurrent_deposits(void **state)
+{
+    static struct filler cs[NFILLERS];
+    char out[4096], doc[64];
+    uint8_t one[100];
+    int i, acked = 0, refused = 0;
+
+    (void)state;
+    if (!mounted) {
+        print_message("skipped: %s\n", skip_why);
+        skip();
+    }
+    assert_int_equal(api_daemon_restart(&D, NULL), 0);
+    for (i = 0; i < NFILLERS; i++) {
+        assert_int_equal(api_user_person(&D, &cs[i].u), 0);
+        assert_non_null(cs[i].docs = calloc(4096, sizeof(cs[i].docs[0])));
+        assert_non_null(cs[i].blobs = calloc(4096, sizeof(cs[i].blobs[0])));
+        assert_non_null(cs[i].sizes = calloc(4096, sizeof(cs[i].sizes[0])));
+    }
+    /* About 1.5 MiB left: some thirty deposits fit, the rest are refused. */
+    assert_true(fill(1536 * 1024) >= 0);
+    for (i = 0; i < NFILLERS; i++) {
+        assert_int_equal(pthread_create(&cs[i].t, NULL, filler_main, &cs[i]),
+            0);
+    }
+    for (i = 0; i < NFILLERS; i++) {
+        pthread_join(cs[i].t, NULL);
+    }
+    for (i = 0; i < NFILLERS; i++) {
+        if (cs[i].wrong > 0) {
+            print_error("client %d: unexpected answer %ld\n", i,
+                cs[i].last);
+        }
+        assert_int_equal(cs[i].wrong, 0);
+        assert_int_equal(cs[i].refused, FULL_REFUSALS);
+        /* Exactly the acknowledged deposits: a refused one left nothing. */
+        assert_int_equal(listed(&cs[i].u), cs[i].nacks);
+        assert_int_equal(filler_reads_ok(&cs[i]), 0);
+        acked += cs[i].nacks;
+        refused += cs[i].refused;
+    }
+    assert_int_equal(count_files("tmp"), 0);
+    print_message("disk full under %d clients: %d deposits acknowledged, "
+        "%d refused (507), every vault lists exactly its acknowledged "
+        "ones\n", NFILLERS, acked, refused);
+    /* Space back: every client deposits again; scrub is clean. */
+    unfill();
+    for (i = 0; i < NFILLERS; i++) {
+        randombytes_buf(one, sizeof(one));
+        assert_int_equal(api_upload_doc(&D, &cs[i].u, &cs[i].u, one,
+            sizeof(one), doc, sizeof(doc)), 201);
+        assert_int_equal(listed(&cs[i].u), cs[i].nacks + 1);
+        free(cs[i].docs);
+        free(cs[i].blobs);
+        free(cs[i].sizes);
+    }
+    assert_int_equal(api_daemon_cli(&D, out, sizeof(out), "scrub", NULL), 0);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_diskfull_payloads),
         cmocka_unit_test(test_diskfull_index_commit),
+        cmocka_unit_test(test_diskfull_under_concurrent_deposits),
     };
 
     return (cmocka_run_group_tests(tests, setup, teardown));
