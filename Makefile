@@ -134,7 +134,7 @@ run: deps all
 	    --open-registration
 
 # Long fault and load runs (minutes each); figures go to docs/RELIABILITY.md.
-soak: deps all $(BENCH_BIN)
+soak: deps all $(BENCH_BIN) $(TEST_BIN)
 	@bash scripts/soak.sh "$(BUILD)" $(TEST_ENV)
 
 bench: deps all $(BENCH_BIN)
