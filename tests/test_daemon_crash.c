@@ -21,7 +21,7 @@
  *
  * Environment: COFFRE_CRASH_KILLS (default 3, `make soak`: 50),
  * COFFRE_CRASH_CLIENTS (default 32), COFFRE_CRASH_MAX_MS (the longest
- * run between two kills, default 700; the shortest is a tenth of it).
+ * run between two kills, default 1200; the shortest is a tenth of it).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -532,7 +532,7 @@ static void
 test_daemon_sigkill_under_load(void **state)
 {
     long kills = env_long("COFFRE_CRASH_KILLS", 3, 1, 100000);
-    long maxms = env_long("COFFRE_CRASH_MAX_MS", 700, 10, 600000);
+    long maxms = env_long("COFFRE_CRASH_MAX_MS", 1200, 10, 600000);
     long checked = 0, fetched = 0, n, deposits = 0, reads = 0;
     long transport = 0, wrongs = 0, leftover = 0;
     double t0 = now_ms(), down = 0, t;
