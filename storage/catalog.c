@@ -137,6 +137,16 @@ catalog_sqlerr(struct catalog_conn *c, int rc, const char *what)
     case SQLITE_NOTADB:
         err = STORAGE_ECORRUPT;
         break;
+    case SQLITE_IOERR:
+        /* An fsync, a truncate or the shared memory may meet a full disk
+         * or a quota too: the caller must see "full", not "I/O error". */
+        if (c != NULL && (sqlite3_system_errno(c->db) == ENOSPC ||
+            sqlite3_system_errno(c->db) == EDQUOT)) {
+            err = STORAGE_ENOSPC;
+            break;
+        }
+        err = STORAGE_EIO;
+        break;
     default:
         err = STORAGE_EIO;
         break;
