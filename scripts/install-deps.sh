@@ -9,9 +9,9 @@ libarchive-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev"
 # Tests and interop: the reference tools our formats must agree with,
 # clang and its sanitizer/libFuzzer runtime for the fuzz targets (only a
 # "Recommends" of clang, so named here), poppler for the PDF payslip hook,
-# wrk for benchmarks.
+# wrk for benchmarks, valgrind for `make valgrind-integration` in CI.
 TEST_PKGS="age minisign curl libarchive-tools sqlite3 unzip clang
-libclang-rt-14-dev poppler-utils python3 wrk"
+libclang-rt-14-dev poppler-utils python3 wrk valgrind"
 
 missing=""
 for p in $BUILD_PKGS $TEST_PKGS; do

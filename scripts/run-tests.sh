@@ -3,7 +3,9 @@
 # usage: run-tests.sh BUILD_DIR [VAR=VALUE...]
 # env: TESTS="name ..." runs only those; TEST_JOBS=N suites at once
 #      (default: number of CPUs + 1; most suites wait on fsync or a server);
-#      VALGRIND=1 runs the programs under memcheck.
+#      VALGRIND=1 runs the programs under memcheck, and the daemons they
+#      and the end-to-end scripts start (COFFRE_DAEMON_WRAP) too;
+#      VALGRIND=daemon runs only those daemons under memcheck.
 # Each suite's output is printed whole when it ends (cmocka's own summary
 # lines included); a closing line counts the suites and the exit status
 # is non-zero if any failed.
@@ -12,9 +14,11 @@ build=$1; shift
 only=${TESTS:-}
 jobs=${TEST_JOBS:-$(( $(nproc) + 1 ))}
 wrap=""
-if [ "${VALGRIND:-}" = 1 ]; then
-    wrap="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
-fi
+memcheck="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+case "${VALGRIND:-}" in
+    1) wrap=$memcheck; export COFFRE_DAEMON_WRAP="${COFFRE_DAEMON_WRAP-$memcheck}" ;;
+    daemon) export COFFRE_DAEMON_WRAP="${COFFRE_DAEMON_WRAP-$memcheck}" ;;
+esac
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 

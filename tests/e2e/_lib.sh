@@ -35,6 +35,8 @@ need() {
 }
 
 finish() {
+    # Under a wrapper, the daemon's own verdict (valgrind's exit status).
+    [ -n "${COFFRE_DAEMON_WRAP:-}" ] && stop_daemon
     if [ $_skip -gt 0 ]; then
         echo "$1: $_pass passed, $_fail failed, $_skip skipped"
     else
@@ -45,17 +47,22 @@ finish() {
 
 # start_daemon [ARGS...]: a fresh coffred on a free loopback port with its
 # data in $T/data; sets URL and DPID, and stops it when the script exits.
+# With COFFRE_DAEMON_WRAP set (e.g. "valgrind -q --error-exitcode=99"),
+# the daemon runs under that command and finish() checks its exit status.
 start_daemon() {
     mkdir -p "$T/data" && chmod 700 "$T/data"
     rm -f "$T/port"
-    "$D" serve --listen 127.0.0.1:0 --data "$T/data" --port-file "$T/port" \
-        "$@" >"$T/daemon.log" 2>&1 &
+    # shellcheck disable=SC2086 # the wrapper is a list of words
+    ${COFFRE_DAEMON_WRAP:-} "$D" serve --listen 127.0.0.1:0 --data "$T/data" \
+        --port-file "$T/port" "$@" >"$T/daemon.log" 2>&1 &
     DPID=$!
-    trap 'kill $DPID 2>/dev/null; wait $DPID 2>/dev/null; rm -rf "$T"' EXIT
+    trap 'if [ -n "$DPID" ]; then kill $DPID 2>/dev/null; wait $DPID 2>/dev/null; fi; rm -rf "$T"' EXIT
     _i=0
+    _max=200
+    [ -n "${COFFRE_DAEMON_WRAP:-}" ] && _max=2400
     while [ ! -s "$T/port" ]; do
         _i=$((_i + 1))
-        if [ $_i -gt 200 ] || ! kill -0 $DPID 2>/dev/null; then
+        if [ $_i -gt $_max ] || ! kill -0 $DPID 2>/dev/null; then
             echo "coffred did not start:"; cat "$T/daemon.log"; exit 1
         fi
         sleep 0.05
@@ -64,7 +71,21 @@ start_daemon() {
     export URL
 }
 
-# stop_daemon: SIGTERM and wait.
+# stop_daemon: SIGTERM and wait; return the daemon's exit status.  Under
+# a wrapper that status is the wrapper's verdict (valgrind's), counted as
+# a check.
 stop_daemon() {
+    [ -n "${DPID:-}" ] || return 0
     kill "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null
+    _st=$?
+    DPID=""
+    if [ -n "${COFFRE_DAEMON_WRAP:-}" ]; then
+        if [ $_st -eq 0 ]; then
+            _pass=$((_pass + 1)); echo "ok   daemon exits cleanly (wrapped)"
+        else
+            _fail=$((_fail + 1)); echo "FAIL daemon exits cleanly (wrapped): $_st"
+            tail -n 40 "$T/daemon.log" | sed 's/^/     /'
+        fi
+    fi
+    return $_st
 }

@@ -41,20 +41,46 @@ nap(long ms)
     nanosleep(&ts, NULL);
 }
 
+/*
+ * Put the words of $COFFRE_DAEMON_WRAP (a command such as `valgrind -q
+ * --error-exitcode=99`, which the daemon then runs under) at the start of
+ * ${argv}, at most ${max}; return how many.  ${copy} keeps the words.
+ */
+static size_t
+wrap_words(char *copy, size_t copylen, char **argv, size_t max)
+{
+    const char *w = getenv("COFFRE_DAEMON_WRAP");
+    char *save = NULL, *tok;
+    size_t n = 0;
+
+    if (w == NULL || *w == '\0' || strlen(w) >= copylen) {
+        return (0);
+    }
+    memcpy(copy, w, strlen(w) + 1);
+    for (tok = strtok_r(copy, " \t", &save); tok != NULL && n < max;
+        tok = strtok_r(NULL, " \t", &save)) {
+        argv[n++] = tok;
+    }
+    return (n);
+}
+
 /* Start coffred on ${d}'s data directory; wait until it answers. */
 static int
 launch(struct api_daemon *d, const char *const *extra)
 {
-    char bin[512], portfile[320], logfile[320], *argv[32];
+    char bin[512], portfile[320], logfile[320], wrap[512], *argv[48];
     size_t n = 0, i;
     FILE *f;
-    int tries;
+    int tries, maxtries;
 
     snprintf(portfile, sizeof(portfile), "%s/port", d->dir);
     snprintf(logfile, sizeof(logfile), "%s/log", d->dir);
     (void)unlink(portfile);
     d->port = 0;
     d->base[0] = '\0';
+    n = wrap_words(wrap, sizeof(wrap), argv, 16);
+    /* Under a wrapper (valgrind) the daemon starts far more slowly. */
+    maxtries = n > 0 ? 4800 : 400;
     argv[n++] = (char *)(uintptr_t)coffred_path(bin, sizeof(bin));
     argv[n++] = (char *)(uintptr_t)"serve";
     argv[n++] = (char *)(uintptr_t)"--listen";
@@ -66,7 +92,7 @@ launch(struct api_daemon *d, const char *const *extra)
     argv[n++] = (char *)(uintptr_t)"--log";
     argv[n++] = logfile;
     argv[n++] = (char *)(uintptr_t)"--open-registration";
-    for (i = 0; extra != NULL && extra[i] != NULL && n < 31; i++) {
+    for (i = 0; extra != NULL && extra[i] != NULL && n < 47; i++) {
         argv[n++] = (char *)(uintptr_t)extra[i];
     }
     argv[n] = NULL;
@@ -74,10 +100,10 @@ launch(struct api_daemon *d, const char *const *extra)
         return (-1);
     }
     if (d->pid == 0) {
-        execv(argv[0], argv);
+        execvp(argv[0], argv);
         _exit(127);
     }
-    for (tries = 0; tries < 400; tries++) {
+    for (tries = 0; tries < maxtries; tries++) {
         int st;
 
         if (waitpid(d->pid, &st, WNOHANG) == d->pid) {

@@ -43,7 +43,9 @@ struct api_user {
  * api_daemon_start(d, extra):
  * Start the daemon with `--open-registration` and the NULL-terminated
  * extra arguments ${extra} (may be NULL).  Return 0 once /v1/health
- * answers 200, -1 on failure.
+ * answers 200, -1 on failure.  If $COFFRE_DAEMON_WRAP is set, its words
+ * are the command the daemon runs under (for example valgrind with
+ * `--error-exitcode=99`, whose verdict api_daemon_stop() returns).
  */
 int api_daemon_start(struct api_daemon *d, const char *const *extra);
 
