@@ -166,9 +166,17 @@ $(FUZZ_BUILD)/%: fuzz/%.c $(FUZZ_LIBSRC)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIBSRC) $(LIBS)
 
+# `make fuzz` builds the targets; `make fuzz FUZZ_SECONDS=N` also runs each
+# one for N seconds on a corpus kept in build-fuzz/corpus/ (seeded from
+# fuzz/corpus/) and prints its coverage.  `make fuzz-smoke` is the short
+# run of CI, from the seeds alone.
 fuzz: deps $(FUZZ_BIN)
+ifneq ($(origin FUZZ_SECONDS),file)
+	@sh scripts/fuzz-smoke.sh "$(FUZZ_BUILD)" "$(FUZZ_SECONDS)" \
+	    "$(FUZZ_BUILD)/corpus"
+endif
 
-fuzz-smoke: fuzz
+fuzz-smoke: deps $(FUZZ_BIN)
 	@sh scripts/fuzz-smoke.sh "$(FUZZ_BUILD)" "$(FUZZ_SECONDS)"
 
 # The manual page is generated from the client's help table.
