@@ -116,6 +116,12 @@ check "recovery kit opens with the recovery code alone" sh -c '
     cmp -s r.plain r.txt' _ "$A" "$arcpt"
 export COFFRE_PASSPHRASE="une phrase de passe"
 
+# what a stolen disk or backup shows: neither the text nor the name
+for i in $(seq 1 200); do echo "MARQUEUR-CONFIDENTIEL ligne $i"; done >bulletin-confidentiel.txt
+check "put a recognisable document" alice put bulletin-confidentiel.txt
+check "the server's files hold neither its text nor its name" sh -c '
+    ! grep -rqa -e MARQUEUR-CONFIDENTIEL -e bulletin-confidentiel "$1"' _ "$T/data"
+
 # expiry: the shortest a link may live is 60 s
 elink=$(alice link "$id64" --expires 60s --uses 5)
 check "fresh link works" sh -c '"$C" fetch "$1" -o e1 && cmp -s e1 f65536' _ "$elink"
