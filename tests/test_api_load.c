@@ -67,7 +67,7 @@
 #define SLOW_CONNS 48               /* a header byte a second */
 #define UNFINISHED_CONNS 48         /* upload bodies never finished */
 #define FLOOD_CONNS 160             /* from one address */
-#define ATTACK_CEILING_SECS 10      /* generous: any normal request */
+#define ATTACK_CEILING_SECS 20      /* generous: any normal request */
 
 enum op { OP_PUT, OP_DEPOSIT, OP_LIST, OP_RECORD, OP_BLOB, NOPS };
 
