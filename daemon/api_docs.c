@@ -545,19 +545,18 @@ int
 api_doc_get(struct api_req *req)
 {
     struct jsontext t = { NULL, 0, 0, 0 };
-    struct catalog_document doc;
-    struct catalog_account owner;
+    struct catalog_doc_view v;
     int r;
 
-    if ((r = docs_visible(req, req->params[0], &doc, &owner, 0)) != 0) {
+    if ((r = docs_view(req, req->params[0], &v, 0)) != 0) {
         return (r < 0 ? -1 : 0);
     }
-    if (strcmp(owner.id, req->caller.acct.id) != 0) {
-        api_audit(req, owner.id, req->caller.acct.id, "document.read",
-            doc.id, NULL);
+    if (strcmp(v.owner.id, req->caller.acct.id) != 0) {
+        api_audit(req, v.owner.id, req->caller.acct.id, "document.read",
+            v.doc.id, NULL);
     }
-    r = docs_record_write(req, &doc, &owner, &t);
-    catalog_document_clear(&doc);
+    r = docs_view_write(req, &v, &t);
+    catalog_doc_view_clear(&v);
     if (r != 0) {
         free(t.p);
         return (-1);

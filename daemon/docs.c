@@ -10,48 +10,55 @@
 #include "daemon/ids.h"
 
 int
-docs_visible(struct api_req *req, const char *id,
-    struct catalog_document *doc, struct catalog_account *owner,
+docs_view(struct api_req *req, const char *id, struct catalog_doc_view *v,
     int owner_only)
 {
-    struct catalog_grant g;
     const char *me = req->caller.acct.id;
     int r;
 
-    memset(doc, 0, sizeof(*doc));
+    memset(v, 0, sizeof(*v));
     if (!catalog_id_valid(id)) {
         api_reply_error(req, 400, "bad_id", "malformed document id");
         return (1);
     }
-    if ((r = catalog_document_get(req->app->cat, id, doc)) != 0) {
+    /*
+     * One read: the live document with the caller's own grant (the owner
+     * holds one too) and the accounts, so that a revocation or a deletion
+     * already committed answers 404 at once.
+     */
+    if ((r = catalog_document_get_for(req->app->cat, id, me, v)) != 0) {
         goto notfound;
     }
-    if (doc->state != CATALOG_DOC_LIVE) {
+    if (strcmp(v->doc.vault, me) != 0 && (owner_only ||
+        req->caller.acct.kind == CATALOG_KIND_EMPLOYER)) {
         r = STORAGE_ENOTFOUND;
         goto notfound;
-    }
-    if (strcmp(doc->vault, me) != 0) {
-        if (owner_only || req->caller.acct.kind == CATALOG_KIND_EMPLOYER) {
-            r = STORAGE_ENOTFOUND;
-            goto notfound;
-        }
-        if ((r = catalog_grant_get(req->app->cat, id, me, &g)) != 0) {
-            goto notfound;
-        }
-        catalog_grant_clear(&g);
-        if ((r = catalog_account_get(req->app->cat, doc->vault, owner)) !=
-            0) {
-            goto notfound;
-        }
-    } else {
-        *owner = req->caller.acct;
     }
     return (0);
 
 notfound:
-    catalog_document_clear(doc);
+    catalog_doc_view_clear(v);
     api_reply_storage(req, r, "no such document");
     return (1);
+}
+
+int
+docs_visible(struct api_req *req, const char *id,
+    struct catalog_document *doc, struct catalog_account *owner,
+    int owner_only)
+{
+    struct catalog_doc_view v;
+    int r;
+
+    memset(doc, 0, sizeof(*doc));
+    if ((r = docs_view(req, id, &v, owner_only)) != 0) {
+        return (r);
+    }
+    *doc = v.doc;
+    *owner = v.owner;
+    memset(&v.doc, 0, sizeof(v.doc));
+    catalog_doc_view_clear(&v);
+    return (0);
 }
 
 /* Append `,"key":` then the string ${v}. */
@@ -65,39 +72,27 @@ member(struct jsontext *t, const char *key, const char *v)
     jsontext_str(t, v);
 }
 
-int
-docs_record_write(struct api_req *req, const struct catalog_document *doc,
-    const struct catalog_account *owner, struct jsontext *t)
+/* Append the record view of ${doc} for a reader holding ${hdr}. */
+static int
+record_emit(const struct catalog_document *doc,
+    const struct catalog_account *owner, const struct catalog_account *dep,
+    const uint8_t *hdr, size_t hdrlen, struct jsontext *t)
 {
-    struct catalog_account dep;
-    struct catalog_grant g;
     char blob[DIGEST_ID_BUFLEN], created[IDS_TIME_BUFLEN], num[24];
-    char *hdr = NULL, *meta = NULL;
+    char *h64 = NULL, *meta = NULL;
     const char *depname = doc->depositor, *depkind = "unknown";
     const char *signer = NULL;
     int rc = -1;
 
-    if (catalog_grant_get(req->app->cat, doc->id, req->caller.acct.id,
-        &g) != 0) {
-        return (-1);
-    }
-    if (strcmp(doc->depositor, req->caller.acct.id) == 0) {
-        dep = req->caller.acct;
-    } else if (strcmp(doc->depositor, owner->id) == 0) {
-        dep = *owner;
-    } else if (catalog_account_get(req->app->cat, doc->depositor, &dep) !=
-        0) {
-        dep.kind = CATALOG_KIND_ANY;
-    }
-    if (dep.kind != CATALOG_KIND_ANY) {
-        depname = api_account_public_id(&dep);
-        depkind = dep.kind == CATALOG_KIND_PERSON ? "person" :
-            dep.kind == CATALOG_KIND_EMPLOYER ? "employer" : "service";
-        signer = dep.minisign_key;
+    if (dep != NULL && dep->kind != CATALOG_KIND_ANY) {
+        depname = api_account_public_id(dep);
+        depkind = dep->kind == CATALOG_KIND_PERSON ? "person" :
+            dep->kind == CATALOG_KIND_EMPLOYER ? "employer" : "service";
+        signer = dep->minisign_key;
     }
     digest_id_format(doc->blob, blob);
     if (ids_time_format(doc->created, created) != 0 ||
-        (hdr = ids_b64_encode(g.header, g.headerlen)) == NULL ||
+        (h64 = ids_b64_encode(hdr, hdrlen)) == NULL ||
         (meta = ids_b64_encode(doc->meta, doc->metalen)) == NULL) {
         goto done;
     }
@@ -112,7 +107,7 @@ docs_record_write(struct api_req *req, const struct catalog_document *doc,
     member(t, "created_at", created);
     member(t, "depositor", depname);
     member(t, "depositor_kind", depkind);
-    member(t, "header", hdr);
+    member(t, "header", h64);
     member(t, "metadata", meta);
     member(t, "signature", doc->signature != NULL ? doc->signature : "");
     member(t, "signer_key", signer);
@@ -120,8 +115,43 @@ docs_record_write(struct api_req *req, const struct catalog_document *doc,
     rc = t->failed ? -1 : 0;
 
 done:
-    free(hdr);
+    free(h64);
     free(meta);
+    return (rc);
+}
+
+int
+docs_view_write(struct api_req *req, const struct catalog_doc_view *v,
+    struct jsontext *t)
+{
+
+    (void)req;
+    return (record_emit(&v->doc, &v->owner, &v->depositor, v->grant.header,
+        v->grant.headerlen, t));
+}
+
+int
+docs_record_write(struct api_req *req, const struct catalog_document *doc,
+    const struct catalog_account *owner, struct jsontext *t)
+{
+    struct catalog_account dep;
+    struct catalog_grant g;
+    const struct catalog_account *dp = &dep;
+    int rc;
+
+    if (catalog_grant_get(req->app->cat, doc->id, req->caller.acct.id,
+        &g) != 0) {
+        return (-1);
+    }
+    if (strcmp(doc->depositor, req->caller.acct.id) == 0) {
+        dp = &req->caller.acct;
+    } else if (strcmp(doc->depositor, owner->id) == 0) {
+        dp = owner;
+    } else if (catalog_account_get(req->app->cat, doc->depositor, &dep) !=
+        0) {
+        dp = NULL;
+    }
+    rc = record_emit(doc, owner, dp, g.header, g.headerlen, t);
     catalog_grant_clear(&g);
     return (rc);
 }

@@ -14,6 +14,17 @@
 struct api_req;
 
 /**
+ * docs_view(req, id, v, owner_only):
+ * Load live document ${id} with the caller's grant and the owner and
+ * depositor accounts into ${v} (one catalog read) if the caller may see
+ * it: it is the owner, or (unless ${owner_only}) it holds a grant.  Return
+ * 0; or answer 400 bad_id / 404 and return 1.  On 0, release ${v} with
+ * catalog_doc_view_clear().
+ */
+int docs_view(struct api_req *req, const char *id,
+    struct catalog_doc_view *v, int owner_only);
+
+/**
  * docs_visible(req, id, doc, owner, owner_only):
  * Load live document ${id} into ${doc} and its vault owner into ${owner}
  * if the caller may see it: it is the owner, or (unless ${owner_only}) it
@@ -24,6 +35,14 @@ struct api_req;
 int docs_visible(struct api_req *req, const char *id,
     struct catalog_document *doc, struct catalog_account *owner,
     int owner_only);
+
+/**
+ * docs_view_write(req, v, t):
+ * Append the record view of ${v} (docs_view()) with the caller's own
+ * header as a JSON object to ${t}.  Return 0, or -1 on failure.
+ */
+int docs_view_write(struct api_req *req, const struct catalog_doc_view *v,
+    struct jsontext *t);
 
 /**
  * docs_record_write(req, doc, owner, t):

@@ -185,6 +185,14 @@ struct catalog_grant {
     size_t headerlen;
 };
 
+/* A live document as one reader sees it (catalog_document_get_for()). */
+struct catalog_doc_view {
+    struct catalog_document doc;
+    struct catalog_grant grant;            /* the reader's grant */
+    struct catalog_account owner;          /* the vault's account */
+    struct catalog_account depositor;      /* kind ANY if it is gone */
+};
+
 /* Share links. */
 struct catalog_share {
     char id[CATALOG_ID_BUFLEN];            /* generated on create */
@@ -389,6 +397,25 @@ int catalog_document_insert(struct catalog *cat,
  */
 int catalog_document_get(struct catalog *cat, const char *id,
     struct catalog_document *out);
+
+/**
+ * catalog_document_get_for(cat, id, reader, out):
+ * In one read transaction (one statement): fill ${out} with live document
+ * ${id}, ${reader}'s grant on it, the vault owner's account and the
+ * depositor's account (${out}->depositor.kind is CATALOG_KIND_ANY if that
+ * account no longer exists).  STORAGE_ENOTFOUND if the document is not
+ * live or ${reader} holds no grant on it (the owner always holds one).
+ * Nothing is cached: a revocation or a deletion that committed before the
+ * call is seen.  Release with catalog_doc_view_clear().
+ */
+int catalog_document_get_for(struct catalog *cat, const char *id,
+    const char *reader, struct catalog_doc_view *out);
+
+/**
+ * catalog_doc_view_clear(v):
+ * Free the allocated fields of ${v} and zero it.  NULL is a no-op.
+ */
+void catalog_doc_view_clear(struct catalog_doc_view *v);
 
 /**
  * catalog_document_clear(doc):

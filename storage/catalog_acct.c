@@ -28,8 +28,7 @@ static const char sql_acct_upsert[] =
     " minisign_key = excluded.minisign_key, state = excluded.state,"
     " created = excluded.created, rev = excluded.rev"
     " WHERE excluded.rev > accounts.rev";
-#define ACCT_COLS "id, kind, vault, siret, name, age_recipient," \
-    " minisign_key, state, created, rev"
+#define ACCT_COLS CATALOG_ACCT_COLS
 static const char sql_acct_by_id[] =
     "SELECT " ACCT_COLS " FROM accounts WHERE id = ?1";
 static const char sql_acct_by_vault[] =
@@ -267,27 +266,27 @@ catalog_account_create(struct catalog *cat, const char *actor,
     return (rc);
 }
 
-/* Fill ${a} from a row of ACCT_COLS; set ${*rev} if not NULL. */
-static int
-row_account(sqlite3_stmt *st, struct catalog_account *a, int64_t *rev)
+int
+catalog_row_to_account(sqlite3_stmt *st, int base, struct catalog_account *a,
+    int64_t *rev)
 {
 
     memset(a, 0, sizeof(*a));
-    if (catalog_copy_col(st, 0, a->id, sizeof(a->id)) != 0 ||
-        catalog_copy_col(st, 2, a->vault, sizeof(a->vault)) != 0 ||
-        catalog_copy_col(st, 3, a->siret, sizeof(a->siret)) != 0 ||
-        catalog_copy_col(st, 4, a->name, sizeof(a->name)) != 0 ||
-        catalog_copy_col(st, 5, a->age_recipient,
+    if (catalog_copy_col(st, base, a->id, sizeof(a->id)) != 0 ||
+        catalog_copy_col(st, base + 2, a->vault, sizeof(a->vault)) != 0 ||
+        catalog_copy_col(st, base + 3, a->siret, sizeof(a->siret)) != 0 ||
+        catalog_copy_col(st, base + 4, a->name, sizeof(a->name)) != 0 ||
+        catalog_copy_col(st, base + 5, a->age_recipient,
         sizeof(a->age_recipient)) != 0 ||
-        catalog_copy_col(st, 6, a->minisign_key,
+        catalog_copy_col(st, base + 6, a->minisign_key,
         sizeof(a->minisign_key)) != 0) {
         return (STORAGE_ECORRUPT);
     }
-    a->kind = (enum catalog_kind)sqlite3_column_int(st, 1);
-    a->state = (enum catalog_state)sqlite3_column_int(st, 7);
-    a->created = sqlite3_column_int64(st, 8);
+    a->kind = (enum catalog_kind)sqlite3_column_int(st, base + 1);
+    a->state = (enum catalog_state)sqlite3_column_int(st, base + 7);
+    a->created = sqlite3_column_int64(st, base + 8);
     if (rev != NULL) {
-        *rev = sqlite3_column_int64(st, 9);
+        *rev = sqlite3_column_int64(st, base + 9);
     }
     return (0);
 }
@@ -315,7 +314,7 @@ acct_get(struct catalog *cat, const char *sql, const char *key,
     }
     (void)sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        rc = row_account(st, out, rev);
+        rc = catalog_row_to_account(st, 0, out, rev);
     } else if (rc == SQLITE_DONE) {
         rc = storage_fail(STORAGE_ENOTFOUND, "no such account");
     } else {
@@ -394,7 +393,7 @@ catalog_account_list(struct catalog *cat, enum catalog_kind kind,
     (void)sqlite3_bind_int(st, 2, (int)state);
     rc = 0;
     while (rc == 0 && k < cap && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        rc = row_account(st, &a[k++], NULL);
+        rc = catalog_row_to_account(st, 0, &a[k++], NULL);
     }
     if (rc == SQLITE_DONE || (rc == 0 && k == cap)) {
         rc = 0;

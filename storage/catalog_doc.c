@@ -24,6 +24,20 @@ static const char sql_doc_insert[] =
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, ?12)";
 static const char sql_doc_get[] =
     "SELECT " DOC_COLS ", d.record FROM documents d WHERE d.id = ?1";
+/* A live document with one reader's grant and both accounts: one read. */
+#define VIEW_ACCT_COLS(a) a ".id, " a ".kind, " a ".vault, " a ".siret, " \
+    a ".name, " a ".age_recipient, " a ".minisign_key, " a ".state, " \
+    a ".created, " a ".rev"
+#define VIEW_GRANT 13
+#define VIEW_OWNER 16
+#define VIEW_DEPOSITOR (VIEW_OWNER + CATALOG_ACCT_NCOLS)
+static const char sql_doc_view[] =
+    "SELECT " DOC_COLS ", g.granted_by, g.created, g.header, "
+    VIEW_ACCT_COLS("o") ", " VIEW_ACCT_COLS("p") " FROM documents d"
+    " JOIN grants g ON g.document = d.id AND g.reader = ?2"
+    " JOIN accounts o ON o.id = d.vault"
+    " LEFT JOIN accounts p ON p.id = d.depositor"
+    " WHERE d.id = ?1 AND d.state = 1";
 static const char sql_doc_live[] =
     "SELECT vault FROM documents WHERE id = ?1 AND state = 1";
 static const char sql_doc_list_vault[] =
@@ -417,6 +431,75 @@ catalog_document_get(struct catalog *cat, const char *id,
     rc = doc_get_conn(c, id, out, NULL);
     catalog_reader_put(cat, c);
     return (rc);
+}
+
+int
+catalog_document_get_for(struct catalog *cat, const char *id,
+    const char *reader, struct catalog_doc_view *out)
+{
+    struct catalog_conn *c;
+    sqlite3_stmt *st;
+    int rc;
+
+    storage_clear_detail();
+    memset(out, 0, sizeof(*out));
+    if (!catalog_id_valid(id) || !catalog_id_valid(reader)) {
+        return (storage_fail(STORAGE_ENOTFOUND, "no such document"));
+    }
+    if ((rc = catalog_reader(cat, &c)) != 0) {
+        return (rc);
+    }
+    if ((st = catalog_stmt(c, sql_doc_view)) == NULL) {
+        rc = STORAGE_EIO;
+        goto done;
+    }
+    (void)sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    (void)sqlite3_bind_text(st, 2, reader, -1, SQLITE_STATIC);
+    if ((rc = catalog_step_row(c, st, "document")) != 0) {
+        goto done;
+    }
+    if ((rc = row_document(st, &out->doc)) != 0 ||
+        (rc = catalog_row_to_account(st, VIEW_OWNER, &out->owner,
+        NULL)) != 0) {
+        goto done;
+    }
+    if (sqlite3_column_type(st, VIEW_DEPOSITOR) == SQLITE_NULL) {
+        out->depositor.kind = CATALOG_KIND_ANY;
+    } else if ((rc = catalog_row_to_account(st, VIEW_DEPOSITOR,
+        &out->depositor, NULL)) != 0) {
+        goto done;
+    }
+    memcpy(out->grant.document, out->doc.id, sizeof(out->grant.document));
+    memcpy(out->grant.reader, reader, sizeof(out->grant.reader));
+    out->grant.created = sqlite3_column_int64(st, VIEW_GRANT + 1);
+    if ((rc = catalog_copy_col(st, VIEW_GRANT, out->grant.granted_by,
+        sizeof(out->grant.granted_by))) != 0 ||
+        (rc = catalog_dup_blob(st, VIEW_GRANT + 2, &out->grant.header,
+        &out->grant.headerlen)) != 0) {
+        goto done;
+    }
+
+done:
+    if (st != NULL) {
+        (void)sqlite3_reset(st);
+    }
+    catalog_reader_put(cat, c);
+    if (rc != 0) {
+        catalog_doc_view_clear(out);
+    }
+    return (rc);
+}
+
+void
+catalog_doc_view_clear(struct catalog_doc_view *v)
+{
+
+    if (v == NULL) {
+        return;
+    }
+    catalog_document_clear(&v->doc);
+    catalog_grant_clear(&v->grant);
+    memset(v, 0, sizeof(*v));
 }
 
 void

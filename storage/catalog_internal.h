@@ -230,6 +230,17 @@ int catalog_account_record(const struct catalog_account *a, int64_t rev,
     struct record *rec);
 int catalog_document_record(const struct catalog_deposit *in,
     const char *id, int64_t created, struct record *rec);
+/**
+ * catalog_row_to_account(st, base, a, rev):
+ * Fill ${a} from the CATALOG_ACCT_COLS columns of ${st} starting at column
+ * ${base}; set ${*rev} if not NULL.
+ */
+#define CATALOG_ACCT_COLS "id, kind, vault, siret, name, age_recipient," \
+    " minisign_key, state, created, rev"
+#define CATALOG_ACCT_NCOLS 10
+int catalog_row_to_account(sqlite3_stmt *st, int base,
+    struct catalog_account *a, int64_t *rev);
+
 int catalog_account_from_record(const struct record *rec,
     struct catalog_account *a, int64_t *rev);
 

@@ -702,6 +702,61 @@ test_catalog_grant_add_revoke_list(void **state)
 }
 
 static void
+test_catalog_document_get_for_sees_grants_at_once(void **state)
+{
+    struct fx *f = *state;
+    struct catalog_doc_view v;
+    char id[CATALOG_ID_BUFLEN];
+    static const uint8_t hdr[] = "hdr-service";
+    static const uint8_t owner_hdr[] =
+        "age-encryption.org/v1\n-> X25519 owner\n";
+
+    assert_int_equal(deposit(f, f->employer.id, "payslip", 0, NULL, 5, id),
+        0);
+    /* The owner reads with its own header; both accounts come along. */
+    assert_int_equal(catalog_document_get_for(f->cat, id, f->person.id, &v),
+        0);
+    assert_string_equal(v.doc.id, id);
+    assert_string_equal(v.doc.vault, f->person.id);
+    assert_string_equal(v.owner.id, f->person.id);
+    assert_string_equal(v.owner.vault, "V-ALICE");
+    assert_string_equal(v.depositor.id, f->employer.id);
+    assert_int_equal(v.depositor.kind, CATALOG_KIND_EMPLOYER);
+    assert_string_equal(v.depositor.minisign_key, "RWacme");
+    assert_string_equal(v.grant.reader, f->person.id);
+    assert_string_equal(v.grant.granted_by, f->employer.id);
+    assert_int_equal(v.grant.headerlen, sizeof(owner_hdr));
+    assert_memory_equal(v.grant.header, owner_hdr, sizeof(owner_hdr));
+    catalog_doc_view_clear(&v);
+    /* No grant: not found, and nothing is left allocated. */
+    assert_int_equal(catalog_document_get_for(f->cat, id, f->service.id,
+        &v), STORAGE_ENOTFOUND);
+    assert_null(v.grant.header);
+    assert_null(v.doc.meta);
+    assert_int_equal(catalog_grant_add(f->cat, f->person.id, id,
+        f->service.id, hdr, sizeof(hdr)), 0);
+    assert_int_equal(catalog_document_get_for(f->cat, id, f->service.id,
+        &v), 0);
+    assert_memory_equal(v.grant.header, hdr, sizeof(hdr));
+    assert_string_equal(v.owner.id, f->person.id);
+    catalog_doc_view_clear(&v);
+    /* A revocation and a deletion are seen by the very next read. */
+    assert_int_equal(catalog_grant_revoke(f->cat, f->person.id, id,
+        f->service.id), 0);
+    assert_int_equal(catalog_document_get_for(f->cat, id, f->service.id,
+        &v), STORAGE_ENOTFOUND);
+    assert_int_equal(catalog_document_delete(f->cat, f->person.id, id), 0);
+    assert_int_equal(catalog_document_get_for(f->cat, id, f->person.id, &v),
+        STORAGE_ENOTFOUND);
+    /* Malformed ids are simply not found. */
+    assert_int_equal(catalog_document_get_for(f->cat, "../x", f->person.id,
+        &v), STORAGE_ENOTFOUND);
+    assert_int_equal(catalog_document_get_for(f->cat, id, "", &v),
+        STORAGE_ENOTFOUND);
+    catalog_doc_view_clear(NULL);
+}
+
+static void
 test_catalog_share_use_counts_down(void **state)
 {
     struct fx *f = *state;
@@ -1201,6 +1256,7 @@ main(void)
         T(test_catalog_document_list_pages_and_filters),
         T(test_catalog_document_delete_tombstones),
         T(test_catalog_grant_add_revoke_list),
+        T(test_catalog_document_get_for_sees_grants_at_once),
         T(test_catalog_share_use_counts_down),
         T(test_catalog_share_revoke_and_unlimited),
         T(test_catalog_opposition_lifecycle),
