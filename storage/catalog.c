@@ -484,15 +484,30 @@ catalog_write(struct catalog *cat, int (*fn)(struct catalog_conn *, void *),
     return (w.rc);
 }
 
+/*
+ * Process-wide SQLite settings, before SQLite initialises.  Memory
+ * statistics are off: with them every SQLite allocation takes one global
+ * mutex, which the daemon's reader threads fought over (we never read the
+ * statistics).  Too late (SQLite already in use) is harmless.
+ */
+static void
+sqlite_setup(void)
+{
+
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int
 catalog_open(const char *datadir, struct catalog **out)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
     struct catalog *cat;
     size_t len;
     int rc;
 
     *out = NULL;
     storage_clear_detail();
+    (void)pthread_once(&once, sqlite_setup);
     if (datadir == NULL) {
         return (storage_fail(STORAGE_EINVAL, "no data directory"));
     }
