@@ -1,6 +1,7 @@
 /*
  * Crash test: a child process deposits (blob put, then document insert)
- * in a loop, reporting each acknowledged deposit or deletion through a
+ * in a loop from several threads at once (so that kills land inside group
+ * commits too), reporting each acknowledged deposit or deletion through a
  * pipe, and is killed with SIGKILL at a random moment, 200 times.  After
  * each kill: every acknowledged deposit is present with the right bytes,
  * every acknowledged deletion holds, no temp file is left once the store
@@ -11,6 +12,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -33,6 +35,7 @@
 #include "tests/util/storage_tu.h"
 
 #define KILLS 200
+#define WORKERS 4
 #define MAX_ACKS 20000
 #define MAX_BLOB 4096
 
@@ -47,20 +50,91 @@ struct ack {
 static struct ack acks[MAX_ACKS];
 static size_t nacks;
 
-/* The child: deposit forever, acknowledging each completed step. */
-static void
-child(const char *dir, const char *vault, const char *depositor, int wfd,
-    unsigned seed)
-{
-    static const uint8_t hdr[] = "age-encryption.org/v1\n-> X25519 x\n";
-    char ids[64][CATALOG_ID_BUFLEN];
-    struct catalog_deposit in;
+/* What one depositing thread of the child needs. */
+struct worker {
+    pthread_t t;
     struct blobstore *bs;
     struct catalog *cat;
+    const char *vault, *depositor;
+    int wfd;
+    unsigned seed;
+};
+
+/* Deposit forever, acknowledging each completed step. */
+static void *
+deposit_loop(void *arg)
+{
+    static const uint8_t hdr[] = "age-encryption.org/v1\n-> X25519 x\n";
+    struct worker *w = arg;
+    char ids[64][CATALOG_ID_BUFLEN];
+    struct catalog_deposit in;
     uint8_t buf[MAX_BLOB];
     struct ack a;
     size_t len;
     int k;
+
+    for (k = 0;; k++) {
+        len = 1 + (size_t)(rand_r(&w->seed) % MAX_BLOB);
+        storage_tu_fill(buf, len, (uint64_t)w->seed << 20 | (uint64_t)k);
+        memset(&a, 0, sizeof(a));
+        a.op = 'P';
+        digest_buf(buf, len, a.blob);
+        a.size = (uint32_t)len;
+        if (blobstore_put_buf(w->bs, a.blob, buf, len) != 0) {
+            _exit(4);
+        }
+        memset(&in, 0, sizeof(in));
+        in.vault = w->vault;
+        in.depositor = w->depositor;
+        in.doc_class = "payslip";
+        memcpy(in.blob, a.blob, DIGEST_BYTES);
+        in.size = len;
+        in.meta = buf;
+        in.metalen = len < 64 ? len : 64;
+        in.signature = "sig";
+        in.owner_header = hdr;
+        in.owner_headerlen = sizeof(hdr);
+        if (catalog_document_insert(w->cat, &in, a.id) != 0) {
+            _exit(5);
+        }
+        if (write(w->wfd, &a, sizeof(a)) != (ssize_t)sizeof(a)) {
+            _exit(6);
+        }
+        memcpy(ids[k % 64], a.id, CATALOG_ID_BUFLEN);
+        if (k % 4 == 3) {
+            /* Delete an earlier deposit of this run.  Announce it first:
+             * a kill may land after the deletion but before its ack. */
+            a.op = 'I';
+            memcpy(a.id, ids[(k - 2) % 64], CATALOG_ID_BUFLEN);
+            if (write(w->wfd, &a, sizeof(a)) != (ssize_t)sizeof(a)) {
+                _exit(6);
+            }
+            if (catalog_document_delete(w->cat, w->depositor, a.id) != 0) {
+                _exit(7);
+            }
+            a.op = 'D';
+            if (write(w->wfd, &a, sizeof(a)) != (ssize_t)sizeof(a)) {
+                _exit(6);
+            }
+        }
+    }
+    return (NULL);
+}
+
+/*
+ * The child: WORKERS threads deposit at once, so that kills also land in
+ * the middle of group commits.  Acks are smaller than PIPE_BUF, so the
+ * threads' writes to the pipe never interleave.
+ */
+static void
+child(const char *dir, const char *vault, const char *depositor, int wfd,
+    unsigned seed)
+{
+    struct worker w[WORKERS];
+    struct blobstore *bs;
+    struct catalog *cat;
+    struct ack a;
+    int i;
 
     if (blobstore_open(dir, &bs) != 0 || catalog_open(dir, &cat) != 0) {
         _exit(3);
@@ -70,51 +144,19 @@ child(const char *dir, const char *vault, const char *depositor, int wfd,
     if (write(wfd, &a, sizeof(a)) != (ssize_t)sizeof(a)) {
         _exit(6);
     }
-    for (k = 0;; k++) {
-        len = 1 + (size_t)(rand_r(&seed) % MAX_BLOB);
-        storage_tu_fill(buf, len, (uint64_t)seed << 20 | (uint64_t)k);
-        memset(&a, 0, sizeof(a));
-        a.op = 'P';
-        digest_buf(buf, len, a.blob);
-        a.size = (uint32_t)len;
-        if (blobstore_put_buf(bs, a.blob, buf, len) != 0) {
-            _exit(4);
-        }
-        memset(&in, 0, sizeof(in));
-        in.vault = vault;
-        in.depositor = depositor;
-        in.doc_class = "payslip";
-        memcpy(in.blob, a.blob, DIGEST_BYTES);
-        in.size = len;
-        in.meta = buf;
-        in.metalen = len < 64 ? len : 64;
-        in.signature = "sig";
-        in.owner_header = hdr;
-        in.owner_headerlen = sizeof(hdr);
-        if (catalog_document_insert(cat, &in, a.id) != 0) {
-            _exit(5);
-        }
-        if (write(wfd, &a, sizeof(a)) != (ssize_t)sizeof(a)) {
-            _exit(6);
-        }
-        memcpy(ids[k % 64], a.id, CATALOG_ID_BUFLEN);
-        if (k % 4 == 3) {
-            /* Delete an earlier deposit of this run.  Announce it first:
-             * a kill may land after the deletion but before its ack. */
-            a.op = 'I';
-            memcpy(a.id, ids[(k - 2) % 64], CATALOG_ID_BUFLEN);
-            if (write(wfd, &a, sizeof(a)) != (ssize_t)sizeof(a)) {
-                _exit(6);
-            }
-            if (catalog_document_delete(cat, depositor, a.id) != 0) {
-                _exit(7);
-            }
-            a.op = 'D';
-            if (write(wfd, &a, sizeof(a)) != (ssize_t)sizeof(a)) {
-                _exit(6);
-            }
+    for (i = 0; i < WORKERS; i++) {
+        w[i].bs = bs;
+        w[i].cat = cat;
+        w[i].vault = vault;
+        w[i].depositor = depositor;
+        w[i].wfd = wfd;
+        w[i].seed = seed * WORKERS + (unsigned)i;
+        if (i > 0 && pthread_create(&w[i].t, NULL, deposit_loop,
+            &w[i]) != 0) {
+            _exit(8);
         }
     }
+    (void)deposit_loop(&w[0]);
 }
 
 /* Was document ${id} acknowledged as deleted ('D'), or only announced
