@@ -22,9 +22,10 @@
 #include "daemon/logger.h"
 
 /*
- * Handlers that wait on the disk (ROUTE_DEFER: every durable write) do not
- * run on libmicrohttpd's pool threads, where a thread sitting in fsync
- * would also stall the other connections it serves.  The connection is
+ * Handlers that wait on the disk (ROUTE_DEFER: every durable write, and
+ * blob reads, each of which appends to the audit log) do not run on
+ * libmicrohttpd's pool threads, where a thread sitting in fsync would also
+ * stall the other connections it serves.  The connection is
  * suspended, the handler runs on one of these workers, its reply is kept
  * on the request, and the connection's thread queues it on resume.
  */
