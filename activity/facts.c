@@ -1,6 +1,5 @@
 #include "activity/facts.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,49 +7,10 @@
 
 #include <jansson.h>
 
-/* Parser context: where to write an error. */
-struct fctx {
-    char *err;
-    size_t errlen;
-};
+#include "activity/jsonin.h"
 
-/* Record why the document is invalid; return FACTS_EINVALID. */
-static int
-bad(struct fctx *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-bad(struct fctx *c, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(c->err, c->errlen, fmt, ap);
-    va_end(ap);
-    return (FACTS_EINVALID);
-}
-
-/* Refuse members of ${o} not listed in the NULL-terminated ${allowed}. */
-static int
-only_keys(struct fctx *c, const json_t *o, const char *where,
-    const char *const *allowed)
-{
-    const char *key;
-    json_t *v;
-    size_t i;
-
-    json_object_foreach((json_t *)(uintptr_t)o, key, v) {
-        for (i = 0; allowed[i] != NULL; i++) {
-            if (strcmp(key, allowed[i]) == 0) {
-                break;
-            }
-        }
-        if (allowed[i] == NULL) {
-            return (bad(c, "%s: unknown member \"%.40s\"", where, key));
-        }
-    }
-    return (0);
-}
+_Static_assert(FACTS_EINVALID == JSONIN_EINVALID,
+    "one code for an invalid document");
 
 /* Return 1 if ${s} is exactly ${n} digits. */
 static int
@@ -71,7 +31,7 @@ all_digits(const char *s, size_t n)
 
 /* Read a required (or, with ${optional}, absent/null) ISO date. */
 static int
-get_date(struct fctx *c, const json_t *o, const char *key, int optional,
+get_date(struct jsonin *c, const json_t *o, const char *key, int optional,
     int32_t *day, const char *where)
 {
     json_t *j = json_object_get(o, key);
@@ -82,18 +42,19 @@ get_date(struct fctx *c, const json_t *o, const char *key, int optional,
             *day = PERIODS_DAY_OPEN;
             return (0);
         }
-        return (bad(c, "%s: missing \"%s\"", where, key));
+        return (jsonin_bad(c, "%s: missing \"%s\"", where, key));
     }
     if ((s = json_string_value(j)) == NULL ||
         periods_parse_iso_date(s, day)) {
-        return (bad(c, "%s: \"%s\" is not a date (YYYY-MM-DD)", where, key));
+        return (jsonin_bad(c, "%s: \"%s\" is not a date (YYYY-MM-DD)", where,
+            key));
     }
     return (0);
 }
 
 /* Read a string member of 1..${max} bytes without control characters. */
 static int
-get_text(struct fctx *c, const json_t *o, const char *key, int optional,
+get_text(struct jsonin *c, const json_t *o, const char *key, int optional,
     size_t max, char *dst, const char *where)
 {
     json_t *j = json_object_get(o, key);
@@ -105,16 +66,16 @@ get_text(struct fctx *c, const json_t *o, const char *key, int optional,
         return (0);
     }
     if ((s = json_string_value(j)) == NULL) {
-        return (bad(c, "%s: \"%s\" must be a string", where, key));
+        return (jsonin_bad(c, "%s: \"%s\" must be a string", where, key));
     }
     n = json_string_length(j);
     if (n == 0 || n > max || strlen(s) != n) {
-        return (bad(c, "%s: \"%s\" has a bad length", where, key));
+        return (jsonin_bad(c, "%s: \"%s\" has a bad length", where, key));
     }
     for (i = 0; i < n; i++) {
         if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
-            return (bad(c, "%s: \"%s\" holds a control character", where,
-                key));
+            return (jsonin_bad(c, "%s: \"%s\" holds a control character",
+                where, key));
         }
     }
     memcpy(dst, s, n + 1);
@@ -123,7 +84,7 @@ get_text(struct fctx *c, const json_t *o, const char *key, int optional,
 
 /* Read a quantity in hundredths. */
 static int
-get_quantity(struct fctx *c, const json_t *o, const char *key, int optional,
+get_quantity(struct jsonin *c, const json_t *o, const char *key, int optional,
     int64_t *out, const char *where)
 {
     json_t *j = json_object_get(o, key);
@@ -133,27 +94,28 @@ get_quantity(struct fctx *c, const json_t *o, const char *key, int optional,
         return (0);
     }
     if (periods_hundredths_from_json(j, out) || *out < 0) {
-        return (bad(c, "%s: \"%s\" must be a number >= 0 with at most two "
+        return (jsonin_bad(c,
+            "%s: \"%s\" must be a number >= 0 with at most two "
             "decimals", where, key));
     }
     return (0);
 }
 
 static int
-parse_employer(struct fctx *c, const json_t *o, struct facts *f)
+parse_employer(struct jsonin *c, const json_t *o, struct facts *f)
 {
     static const char *const keys[] = { "siret", "name", NULL };
     const char *siret;
 
     if (!json_is_object(o)) {
-        return (bad(c, "\"employer\" must be an object"));
+        return (jsonin_bad(c, "\"employer\" must be an object"));
     }
-    if (only_keys(c, o, "employer", keys)) {
+    if (jsonin_only_keys(c, o, "employer", keys)) {
         return (FACTS_EINVALID);
     }
     siret = json_string_value(json_object_get(o, "siret"));
     if (!all_digits(siret, PERIODS_SIRET_LEN)) {
-        return (bad(c, "employer: \"siret\" must be 14 digits"));
+        return (jsonin_bad(c, "employer: \"siret\" must be 14 digits"));
     }
     memcpy(f->siret, siret, PERIODS_SIRET_LEN + 1);
     return (get_text(c, o, "name", 0, PERIODS_NAME_MAX, f->employer,
@@ -161,7 +123,7 @@ parse_employer(struct fctx *c, const json_t *o, struct facts *f)
 }
 
 static int
-parse_employee(struct fctx *c, const json_t *o, struct facts *f)
+parse_employee(struct jsonin *c, const json_t *o, struct facts *f)
 {
     static const char *const keys[] = { "nir", "name", NULL };
     char name[PERIODS_NAME_MAX + 1];
@@ -171,14 +133,14 @@ parse_employee(struct fctx *c, const json_t *o, struct facts *f)
     if (o == NULL) {
         return (0);
     }
-    if (!json_is_object(o) || only_keys(c, o, "employee", keys)) {
+    if (!json_is_object(o) || jsonin_only_keys(c, o, "employee", keys)) {
         return (c->err[0] ? FACTS_EINVALID :
-            bad(c, "\"employee\" must be an object"));
+            jsonin_bad(c, "\"employee\" must be an object"));
     }
     if ((j = json_object_get(o, "nir")) != NULL) {
         nir = json_string_value(j);
         if (nir == NULL || strlen(nir) != PERIODS_NIR_LEN) {
-            return (bad(c, "employee: \"nir\" must be 13 characters"));
+            return (jsonin_bad(c, "employee: \"nir\" must be 13 characters"));
         }
         memcpy(f->nir, nir, PERIODS_NIR_LEN + 1);
     }
@@ -186,16 +148,16 @@ parse_employee(struct fctx *c, const json_t *o, struct facts *f)
 }
 
 static int
-parse_contract(struct fctx *c, const json_t *o, struct facts *f)
+parse_contract(struct jsonin *c, const json_t *o, struct facts *f)
 {
     static const char *const keys[] = { "number", "start", "end", "nature",
         "unit", "reference_quota", "contract_quota", NULL };
     const char *s;
 
     if (!json_is_object(o)) {
-        return (bad(c, "\"contract\" must be an object"));
+        return (jsonin_bad(c, "\"contract\" must be an object"));
     }
-    if (only_keys(c, o, "contract", keys) ||
+    if (jsonin_only_keys(c, o, "contract", keys) ||
         get_text(c, o, "number", 1, PERIODS_CONTRACT_MAX, f->contract,
         "contract") ||
         get_date(c, o, "start", 0, &f->contract_start, "contract") ||
@@ -203,23 +165,23 @@ parse_contract(struct fctx *c, const json_t *o, struct facts *f)
         return (FACTS_EINVALID);
     }
     if (f->contract_end < f->contract_start) {
-        return (bad(c, "contract: ends before it starts"));
+        return (jsonin_bad(c, "contract: ends before it starts"));
     }
     s = json_string_value(json_object_get(o, "nature"));
     if (!all_digits(s, 2)) {
-        return (bad(c, "contract: \"nature\" must be a 2-digit code"));
+        return (jsonin_bad(c, "contract: \"nature\" must be a 2-digit code"));
     }
     memcpy(f->nature, s, 3);
     s = json_string_value(json_object_get(o, "unit"));
     if (!all_digits(s, 2)) {
-        return (bad(c, "contract: \"unit\" must be a 2-digit code"));
+        return (jsonin_bad(c, "contract: \"unit\" must be a 2-digit code"));
     }
     f->unit = (s[0] - '0') * 10 + (s[1] - '0');
     if (f->unit != PERIODS_UNIT_HOUR && f->unit != PERIODS_UNIT_DAY &&
         f->unit != PERIODS_UNIT_FORFAIT_DAYS &&
         f->unit != PERIODS_UNIT_FORFAIT_HOURS &&
         f->unit != PERIODS_UNIT_NONE) {
-        return (bad(c, "contract: unknown unit \"%s\"", s));
+        return (jsonin_bad(c, "contract: unknown unit \"%s\"", s));
     }
     if (get_quantity(c, o, "reference_quota", 0, &f->ref_quota,
         "contract") ||
@@ -228,21 +190,21 @@ parse_contract(struct fctx *c, const json_t *o, struct facts *f)
         return (FACTS_EINVALID);
     }
     if (f->ref_quota == 0 && f->unit != PERIODS_UNIT_NONE) {
-        return (bad(c, "contract: \"reference_quota\" must not be 0"));
+        return (jsonin_bad(c, "contract: \"reference_quota\" must not be 0"));
     }
     return (0);
 }
 
 static int
-parse_period(struct fctx *c, const json_t *o, struct facts *f)
+parse_period(struct jsonin *c, const json_t *o, struct facts *f)
 {
     static const char *const keys[] = { "start", "end", NULL };
     int y2, m2, d;
 
     if (!json_is_object(o)) {
-        return (bad(c, "\"period\" must be an object"));
+        return (jsonin_bad(c, "\"period\" must be an object"));
     }
-    if (only_keys(c, o, "period", keys) ||
+    if (jsonin_only_keys(c, o, "period", keys) ||
         get_date(c, o, "start", 0, &f->period_start, "period") ||
         get_date(c, o, "end", 0, &f->period_end, "period")) {
         return (FACTS_EINVALID);
@@ -251,17 +213,17 @@ parse_period(struct fctx *c, const json_t *o, struct facts *f)
     periods_ymd(f->period_end, &y2, &m2, &d);
     if (f->period_end < f->period_start || y2 != f->year ||
         m2 != f->month) {
-        return (bad(c, "period: must lie within one calendar month"));
+        return (jsonin_bad(c, "period: must lie within one calendar month"));
     }
     if (f->contract_start > f->period_end ||
         f->contract_end < f->period_start) {
-        return (bad(c, "period: outside the contract"));
+        return (jsonin_bad(c, "period: outside the contract"));
     }
     return (0);
 }
 
 static int
-parse_absences(struct fctx *c, const json_t *arr, struct facts *f)
+parse_absences(struct jsonin *c, const json_t *arr, struct facts *f)
 {
     static const char *const keys[] = { "type", "reason", "start", "end",
         NULL };
@@ -273,7 +235,7 @@ parse_absences(struct fctx *c, const json_t *arr, struct facts *f)
         return (0);
     }
     if (!json_is_array(arr) || json_array_size(arr) > FACTS_MAX_ABSENCES) {
-        return (bad(c, "\"absences\" must be an array of at most %d",
+        return (jsonin_bad(c, "\"absences\" must be an array of at most %d",
             FACTS_MAX_ABSENCES));
     }
     for (i = 0; i < json_array_size(arr); i++) {
@@ -281,21 +243,22 @@ parse_absences(struct fctx *c, const json_t *arr, struct facts *f)
 
         a = &f->absences[f->nabsences++];
         if (!json_is_object(o)) {
-            return (bad(c, "absences[%zu] must be an object", i));
+            return (jsonin_bad(c, "absences[%zu] must be an object", i));
         }
-        if (only_keys(c, o, "absence", keys)) {
+        if (jsonin_only_keys(c, o, "absence", keys)) {
             return (FACTS_EINVALID);
         }
         type = json_string_value(json_object_get(o, "type"));
         if (type != NULL && strcmp(type, "sick-leave") == 0) {
             a->sick = 1;
         } else if (type == NULL || strcmp(type, "suspension") != 0) {
-            return (bad(c, "absences[%zu]: \"type\" must be \"sick-leave\" "
+            return (jsonin_bad(c,
+                "absences[%zu]: \"type\" must be \"sick-leave\" "
                 "or \"suspension\"", i));
         }
         reason = json_string_value(json_object_get(o, "reason"));
         if (!all_digits(reason, a->sick ? 2 : 3)) {
-            return (bad(c, "absences[%zu]: bad \"reason\" code", i));
+            return (jsonin_bad(c, "absences[%zu]: bad \"reason\" code", i));
         }
         memcpy(a->reason, reason, strlen(reason) + 1);
         if (get_date(c, o, "start", 0, &a->start, "absence") ||
@@ -303,7 +266,7 @@ parse_absences(struct fctx *c, const json_t *arr, struct facts *f)
             return (FACTS_EINVALID);
         }
         if (a->end < a->start) {
-            return (bad(c, "absences[%zu]: ends before it starts", i));
+            return (jsonin_bad(c, "absences[%zu]: ends before it starts", i));
         }
     }
     return (0);
@@ -323,20 +286,6 @@ facts_looks_like(const uint8_t *buf, size_t len)
     return (0);
 }
 
-/* Return 1 if the bytes hold the schema prefix of payroll facts. */
-static int
-mentions_schema(const uint8_t *buf, size_t len)
-{
-    size_t n = strlen(FACTS_SCHEMA_PREFIX), i;
-
-    for (i = 0; i + n <= len; i++) {
-        if (memcmp(buf + i, FACTS_SCHEMA_PREFIX, n) == 0) {
-            return (1);
-        }
-    }
-    return (0);
-}
-
 void
 facts_free(struct facts *f)
 {
@@ -350,7 +299,7 @@ facts_parse(const uint8_t *buf, size_t len, struct facts **out,
 {
     static const char *const keys[] = { "schema", "employer", "employee",
         "contract", "period", "paid", "absences", NULL };
-    struct fctx c = { err, errlen };
+    struct jsonin c = { err, errlen };
     json_error_t jerr;
     struct facts *f;
     const char *schema;
@@ -368,9 +317,10 @@ facts_parse(const uint8_t *buf, size_t len, struct facts **out,
     }
     root = json_loadb((const char *)buf, len,
         JSON_REJECT_DUPLICATES, &jerr);
-    if (root == NULL && mentions_schema(buf, len)) {
+    if (root == NULL && jsonin_mentions(buf, len, FACTS_SCHEMA_PREFIX)) {
         /* Damaged payroll facts rather than some other JSON. */
-        return (bad(&c, "bad JSON: %s (line %d)", jerr.text, jerr.line));
+        return (jsonin_bad(&c, "bad JSON: %s (line %d)", jerr.text,
+            jerr.line));
     }
     schema = json_string_value(json_object_get(root, "schema"));
     if (root == NULL || !json_is_object(root) || schema == NULL ||
@@ -381,7 +331,7 @@ facts_parse(const uint8_t *buf, size_t len, struct facts **out,
         return (FACTS_ENOTFACTS);
     }
     if (strcmp(schema, FACTS_SCHEMA_V1) != 0) {
-        rc = bad(&c, "unsupported schema \"%.40s\"", schema);
+        rc = jsonin_bad(&c, "unsupported schema \"%.40s\"", schema);
         goto err1;
     }
     if ((f = calloc(1, sizeof(*f))) == NULL) {
@@ -389,7 +339,7 @@ facts_parse(const uint8_t *buf, size_t len, struct facts **out,
         goto err1;
     }
     f->version = 1;
-    if (only_keys(&c, root, "payroll facts", keys) ||
+    if (jsonin_only_keys(&c, root, "payroll facts", keys) ||
         parse_employer(&c, json_object_get(root, "employer"), f) ||
         parse_employee(&c, json_object_get(root, "employee"), f) ||
         parse_contract(&c, json_object_get(root, "contract"), f) ||

@@ -9,52 +9,13 @@
 
 #include <jansson.h>
 
+#include "activity/jsonin.h"
+
 #include "activity/facts.h"
 #include "activity/periods.h"
 
-/* Parser context: where to write an error. */
-struct sctx {
-    char *err;
-    size_t errlen;
-};
-
-/* Record why the statement is invalid; return STATEMENT_EINVALID. */
-static int
-bad(struct sctx *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-bad(struct sctx *c, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(c->err, c->errlen, fmt, ap);
-    va_end(ap);
-    return (STATEMENT_EINVALID);
-}
-
-/* Refuse members of ${o} not in the NULL-terminated ${allowed}. */
-static int
-only_keys(struct sctx *c, const json_t *o, const char *where,
-    const char *const *allowed)
-{
-    const char *key;
-    json_t *v;
-    size_t i;
-
-    json_object_foreach((json_t *)(uintptr_t)o, key, v) {
-        for (i = 0; allowed[i] != NULL; i++) {
-            if (strcmp(key, allowed[i]) == 0) {
-                break;
-            }
-        }
-        if (allowed[i] == NULL) {
-            return (bad(c, "%s: unknown member \"%.40s\"", where, key));
-        }
-    }
-    return (0);
-}
+_Static_assert(STATEMENT_EINVALID == JSONIN_EINVALID,
+    "one code for an invalid document");
 
 /* Nonzero if the ${n} bytes of ${s} are digits. */
 static int
@@ -197,17 +158,18 @@ time_valid(const char *s)
 /* Copy string member ${key} of ${o} into ${out} (at most ${max} bytes,
  * checked by ${valid}).  Return 0 or STATEMENT_EINVALID. */
 static int
-get_id(struct sctx *c, const json_t *o, const char *key, const char *where,
+get_id(struct jsonin *c, const json_t *o, const char *key, const char *where,
     int (*valid)(const char *), char *out, size_t max)
 {
     const char *s = json_string_value(json_object_get(o, key));
 
     if (s == NULL) {
-        return (bad(c, "%s: \"%s\" missing or not a string", where, key));
+        return (jsonin_bad(c, "%s: \"%s\" missing or not a string", where,
+            key));
     }
     if (strlen(s) > max || strlen(s) != json_string_length(
         json_object_get(o, key)) || !valid(s)) {
-        return (bad(c, "%s: bad \"%s\"", where, key));
+        return (jsonin_bad(c, "%s: bad \"%s\"", where, key));
     }
     memcpy(out, s, strlen(s) + 1);
     return (0);
@@ -216,18 +178,19 @@ get_id(struct sctx *c, const json_t *o, const char *key, const char *where,
 /* Integer member ${key} of ${o} in [${min}, ${max}].  Return 0 or
  * STATEMENT_EINVALID. */
 static int
-get_int(struct sctx *c, const json_t *o, const char *key, const char *where,
+get_int(struct jsonin *c, const json_t *o, const char *key, const char *where,
     int min, int max, int *out)
 {
     const json_t *v = json_object_get(o, key);
     json_int_t i;
 
     if (!json_is_integer(v)) {
-        return (bad(c, "%s: \"%s\" missing or not an integer", where, key));
+        return (jsonin_bad(c, "%s: \"%s\" missing or not an integer", where,
+            key));
     }
     i = json_integer_value(v);
     if (i < min || i > max) {
-        return (bad(c, "%s: \"%s\" out of range", where, key));
+        return (jsonin_bad(c, "%s: \"%s\" out of range", where, key));
     }
     *out = (int)i;
     return (0);
@@ -243,18 +206,19 @@ siret_shape(const char *s)
 
 /* A copy of string member ${key} (any bytes but NUL, at most ${max}). */
 static int
-get_blob(struct sctx *c, const json_t *o, const char *key, const char *where,
+get_blob(struct jsonin *c, const json_t *o, const char *key, const char *where,
     size_t max, char **out, size_t *outlen)
 {
     const json_t *v = json_object_get(o, key);
     size_t n;
 
     if (!json_is_string(v)) {
-        return (bad(c, "%s: \"%s\" missing or not a string", where, key));
+        return (jsonin_bad(c, "%s: \"%s\" missing or not a string", where,
+            key));
     }
     n = json_string_length(v);
     if (n == 0 || n > max || strlen(json_string_value(v)) != n) {
-        return (bad(c, "%s: bad \"%s\"", where, key));
+        return (jsonin_bad(c, "%s: bad \"%s\"", where, key));
     }
     if ((*out = malloc(n + 1)) == NULL) {
         return (-1);
@@ -268,7 +232,7 @@ get_blob(struct sctx *c, const json_t *o, const char *key, const char *where,
 
 /* Parse entry ${i} of "facts" into ${f}. */
 static int
-parse_fact(struct sctx *c, const json_t *o, size_t i,
+parse_fact(struct jsonin *c, const json_t *o, size_t i,
     struct statement_fact *f)
 {
     static const char *const keys[] = { "document", "siret", "period",
@@ -278,9 +242,9 @@ parse_fact(struct sctx *c, const json_t *o, size_t i,
 
     snprintf(where, sizeof(where), "facts[%zu]", i);
     if (!json_is_object(o)) {
-        return (bad(c, "%s: not an object", where));
+        return (jsonin_bad(c, "%s: not an object", where));
     }
-    if ((rc = only_keys(c, o, where, keys)) != 0 ||
+    if ((rc = jsonin_only_keys(c, o, where, keys)) != 0 ||
         (rc = get_id(c, o, "document", where, docid_valid, f->document,
         STATEMENT_DOC_MAX)) != 0 ||
         (rc = get_id(c, o, "siret", where, siret_shape, f->siret, 14)) != 0 ||
@@ -299,7 +263,7 @@ parse_fact(struct sctx *c, const json_t *o, size_t i,
 
 /* Parse "declared": {"low_qualified_since", "dif_hours", "cec"}. */
 static int
-parse_declared(struct sctx *c, const json_t *o, struct statement *st)
+parse_declared(struct jsonin *c, const json_t *o, struct statement *st)
 {
     static const char *const keys[] = { "low_qualified_since", "dif_hours",
         "cec", NULL };
@@ -308,9 +272,9 @@ parse_declared(struct sctx *c, const json_t *o, struct statement *st)
     int rc;
 
     if (!json_is_object(o)) {
-        return (bad(c, "\"declared\" missing or not an object"));
+        return (jsonin_bad(c, "\"declared\" missing or not an object"));
     }
-    if ((rc = only_keys(c, o, "declared", keys)) != 0 ||
+    if ((rc = jsonin_only_keys(c, o, "declared", keys)) != 0 ||
         (rc = get_int(c, o, "dif_hours", "declared", 0, ACCRUAL_DIF_MAX,
         &st->dif_hours)) != 0) {
         return (rc);
@@ -324,13 +288,13 @@ parse_declared(struct sctx *c, const json_t *o, struct statement *st)
     }
     cec = json_object_get(o, "cec");
     if (!json_is_array(cec) || json_array_size(cec) > ACCRUAL_CEC_MAX) {
-        return (bad(c, "declared: \"cec\" missing, not an array or too "
+        return (jsonin_bad(c, "declared: \"cec\" missing, not an array or too "
             "long"));
     }
     json_array_foreach((json_t *)(uintptr_t)cec, i, e) {
         if (!json_is_string(e) ||
             accrual_cec_parse(json_string_value(e), &st->cec[i]) != 0) {
-            return (bad(c, "declared: bad \"cec\" entry %zu", i));
+            return (jsonin_bad(c, "declared: bad \"cec\" entry %zu", i));
         }
     }
     st->ncec = json_array_size(cec);
@@ -339,7 +303,7 @@ parse_declared(struct sctx *c, const json_t *o, struct statement *st)
 
 /* Parse the members of the statement object ${root} into ${st}. */
 static int
-parse_root(struct sctx *c, const json_t *root, struct statement *st)
+parse_root(struct jsonin *c, const json_t *root, struct statement *st)
 {
     static const char *const keys[] = { "schema", "vault", "service",
         "created", "years", "declared", "periods", "facts", "accrual",
@@ -349,7 +313,7 @@ parse_root(struct sctx *c, const json_t *root, struct statement *st)
     size_t i;
     int rc;
 
-    if ((rc = only_keys(c, root, "statement", keys)) != 0 ||
+    if ((rc = jsonin_only_keys(c, root, "statement", keys)) != 0 ||
         (rc = get_id(c, root, "vault", "statement", statement_vault_valid,
         st->vault, STATEMENT_VAULT_LEN)) != 0 ||
         (rc = get_id(c, root, "service", "statement",
@@ -360,9 +324,9 @@ parse_root(struct sctx *c, const json_t *root, struct statement *st)
     }
     years = json_object_get(root, "years");
     if (!json_is_object(years)) {
-        return (bad(c, "\"years\" missing or not an object"));
+        return (jsonin_bad(c, "\"years\" missing or not an object"));
     }
-    if ((rc = only_keys(c, years, "years", ykeys)) != 0 ||
+    if ((rc = jsonin_only_keys(c, years, "years", ykeys)) != 0 ||
         (rc = get_int(c, years, "from", "years", ACCRUAL_FIRST_YEAR,
         ACCRUAL_LAST_YEAR, &st->from)) != 0 ||
         (rc = get_int(c, years, "to", "years", ACCRUAL_FIRST_YEAR,
@@ -370,7 +334,7 @@ parse_root(struct sctx *c, const json_t *root, struct statement *st)
         return (rc);
     }
     if (st->from > st->to) {
-        return (bad(c, "years: \"from\" after \"to\""));
+        return (jsonin_bad(c, "years: \"from\" after \"to\""));
     }
     if ((rc = parse_declared(c, json_object_get(root, "declared"), st)) !=
         0) {
@@ -379,15 +343,15 @@ parse_root(struct sctx *c, const json_t *root, struct statement *st)
     st->periods = json_incref(json_object_get(root, "periods"));
     st->accrual = json_incref(json_object_get(root, "accrual"));
     if (!json_is_array(st->periods)) {
-        return (bad(c, "\"periods\" missing or not an array"));
+        return (jsonin_bad(c, "\"periods\" missing or not an array"));
     }
     if (!json_is_object(st->accrual)) {
-        return (bad(c, "\"accrual\" missing or not an object"));
+        return (jsonin_bad(c, "\"accrual\" missing or not an object"));
     }
     facts = json_object_get(root, "facts");
     if (!json_is_array(facts) ||
         json_array_size(facts) > STATEMENT_FACTS_MAX) {
-        return (bad(c, "\"facts\" missing, not an array or too long"));
+        return (jsonin_bad(c, "\"facts\" missing, not an array or too long"));
     }
     if (json_array_size(facts) > 0 && (st->facts = calloc(
         json_array_size(facts), sizeof(*st->facts))) == NULL) {
@@ -402,25 +366,11 @@ parse_root(struct sctx *c, const json_t *root, struct statement *st)
     return (0);
 }
 
-/* Nonzero if ${buf} mentions the statement schema (damaged JSON). */
-static int
-mentions_schema(const uint8_t *buf, size_t len)
-{
-    size_t n = strlen(STATEMENT_SCHEMA_PREFIX), i;
-
-    for (i = 0; i + n <= len; i++) {
-        if (memcmp(buf + i, STATEMENT_SCHEMA_PREFIX, n) == 0) {
-            return (1);
-        }
-    }
-    return (0);
-}
-
 int
 statement_parse(const uint8_t *buf, size_t len, struct statement **out,
     char *err, size_t errlen)
 {
-    struct sctx c = { err, errlen };
+    struct jsonin c = { err, errlen };
     json_error_t jerr;
     struct statement *st;
     const char *schema;
@@ -433,13 +383,13 @@ statement_parse(const uint8_t *buf, size_t len, struct statement **out,
         err[0] = '\0';
     }
     if (len > STATEMENT_MAX_BYTES) {
-        return (bad(&c, "larger than %u bytes", STATEMENT_MAX_BYTES));
+        return (jsonin_bad(&c, "larger than %u bytes", STATEMENT_MAX_BYTES));
     }
     root = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES,
         &jerr);
     if (root == NULL) {
-        if (mentions_schema(buf, len)) {
-            return (bad(&c, "bad JSON: %s (line %d)", jerr.text,
+        if (jsonin_mentions(buf, len, STATEMENT_SCHEMA_PREFIX)) {
+            return (jsonin_bad(&c, "bad JSON: %s (line %d)", jerr.text,
                 jerr.line));
         }
         snprintf(err, errlen, "not an activity statement");
@@ -454,7 +404,7 @@ statement_parse(const uint8_t *buf, size_t len, struct statement **out,
         return (STATEMENT_ENOTSTATEMENT);
     }
     if (strcmp(schema, STATEMENT_SCHEMA_V1) != 0) {
-        rc = bad(&c, "unsupported schema \"%.40s\"", schema);
+        rc = jsonin_bad(&c, "unsupported schema \"%.40s\"", schema);
         goto err1;
     }
     if ((st = calloc(1, sizeof(*st))) == NULL) {
