@@ -171,6 +171,34 @@ accrual_cec_parse(const char *s, struct accrual_cec *out)
     return (0);
 }
 
+int
+accrual_cec_parse_list(const char *s, struct accrual_cec *cec, size_t *ncec)
+{
+    char item[64];
+    const char *end;
+    size_t n = *ncec, len;
+
+    for (;;) {
+        end = strchr(s, ',');
+        len = end != NULL ? (size_t)(end - s) : strlen(s);
+        if (n >= ACCRUAL_CEC_MAX || len >= sizeof(item)) {
+            return (-1);
+        }
+        memcpy(item, s, len);
+        item[len] = '\0';
+        if (accrual_cec_parse(item, &cec[n]) != 0) {
+            return (-1);
+        }
+        n++;
+        if (end == NULL) {
+            break;
+        }
+        s = end + 1;
+    }
+    *ncec = n;
+    return (0);
+}
+
 /* The ratio of ${y}: the sum over its contracts, at most a full year; the
  * sentence that shows it goes to ${t}. */
 static int64_t

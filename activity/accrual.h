@@ -141,4 +141,13 @@ json_t *accrual_to_json(const struct accrual_result *r);
  */
 int accrual_cec_parse(const char *s, struct accrual_cec *out);
 
+/**
+ * accrual_cec_parse_list(s, cec, ncec):
+ * Parse "ACTIVITY:YEAR[,ACTIVITY:YEAR...]" (one --cec option), appending
+ * to ${cec}, which holds *${ncec} of at most ACCRUAL_CEC_MAX.  Return 0,
+ * or -1 (nothing appended) on a bad item or too many.
+ */
+int accrual_cec_parse_list(const char *s, struct accrual_cec *cec,
+    size_t *ncec);
+
 #endif /* !ACCRUAL_H_ */

@@ -146,27 +146,6 @@ year_arg(const char *s, int *out)
     return (0);
 }
 
-/* Parse "ACTIVITY:YEAR[,ACTIVITY:YEAR...]" into ${o}; 0 or -1. */
-static int
-cec_arg(struct activity_opts *o, const char *s)
-{
-    char buf[256], *tok, *save = NULL;
-
-    if (strlen(s) >= sizeof(buf)) {
-        return (-1);
-    }
-    strcpy(buf, s);
-    for (tok = strtok_r(buf, ",", &save); tok != NULL;
-        tok = strtok_r(NULL, ",", &save)) {
-        if (o->ncec >= ACCRUAL_CEC_MAX ||
-            accrual_cec_parse(tok, &o->cec[o->ncec]) != 0) {
-            return (-1);
-        }
-        o->ncec++;
-    }
-    return (0);
-}
-
 /* Parse the options of ${cmd}; return -1 to go on, or an exit code. */
 static int
 parse_opts(const char *cmd, int accrual, int argc, char **argv,
@@ -235,7 +214,7 @@ parse_opts(const char *cmd, int accrual, int argc, char **argv,
             o->dif = (int)v;
             break;
         case OPT_CEC:
-            if (cec_arg(o, optarg)) {
+            if (accrual_cec_parse_list(optarg, o->cec, &o->ncec)) {
                 return (usage_error(cmd, "bad --cec %s (ACTIVITY:YEAR)",
                     optarg));
             }

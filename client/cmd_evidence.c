@@ -113,27 +113,6 @@ years_arg(const char *s, int *from, int *to)
     return (0);
 }
 
-/* Parse "ACTIVITY:YEAR[,...]" into ${o}; 0 or -1. */
-static int
-cec_arg(struct evopts *o, const char *s)
-{
-    char buf[256], *tok, *save = NULL;
-
-    if (strlen(s) >= sizeof(buf)) {
-        return (-1);
-    }
-    strcpy(buf, s);
-    for (tok = strtok_r(buf, ",", &save); tok != NULL;
-        tok = strtok_r(NULL, ",", &save)) {
-        if (o->ncec >= ACCRUAL_CEC_MAX ||
-            accrual_cec_parse(tok, &o->cec[o->ncec]) != 0) {
-            return (-1);
-        }
-        o->ncec++;
-    }
-    return (0);
-}
-
 /* Parse the options of subcommand ${sub}; -1 to go on, else an exit code. */
 static int
 parse_opts(const char *sub, int argc, char **argv, struct evopts *o)
@@ -190,7 +169,7 @@ parse_opts(const char *sub, int argc, char **argv, struct evopts *o)
             o->dif = (int)v;
             break;
         case OPT_CEC:
-            if (cec_arg(o, optarg) != 0) {
+            if (accrual_cec_parse_list(optarg, o->cec, &o->ncec) != 0) {
                 return (usage_error("evidence", "bad --cec %s "
                     "(ACTIVITY:YEAR)", optarg));
             }

@@ -482,14 +482,24 @@ test_accrual_compute_citizen_engagement(void **state)
     struct accrual_params p = { 0 };
     struct accrual_result *r;
     char err[128];
+    size_t ncec = 0;
 
     (void)state;
-    assert_int_equal(accrual_cec_parse("civic-service:2017", &cec[0]), 0);
-    assert_int_equal(accrual_cec_parse("volunteering:2017", &cec[1]), 0);
-    assert_int_equal(accrual_cec_parse("volunteering:2017", &cec[2]), 0);
-    assert_int_equal(accrual_cec_parse("military-reserve:2018", &cec[3]),
-        0);
-    assert_int_equal(accrual_cec_parse("health-reserve:2019", &cec[4]), 0);
+    assert_int_equal(accrual_cec_parse_list("civic-service:2017,"
+        "volunteering:2017", cec, &ncec), 0);
+    assert_int_equal(accrual_cec_parse_list("volunteering:2017", cec,
+        &ncec), 0);
+    assert_int_equal(accrual_cec_parse_list("military-reserve:2018,"
+        "health-reserve:2019", cec, &ncec), 0);
+    assert_int_equal(ncec, 5);
+    assert_string_equal(cec[1].activity, "volunteering");
+    assert_int_equal(cec[4].year, 2019);
+    /* A bad item, or an empty one, appends nothing. */
+    assert_int_equal(accrual_cec_parse_list("volunteering:2017,x:2017", cec,
+        &ncec), -1);
+    assert_int_equal(accrual_cec_parse_list("volunteering:2017,", cec,
+        &ncec), -1);
+    assert_int_equal(ncec, 5);
     assert_int_equal(accrual_cec_parse("knitting:2019", &cec[0]) +
         accrual_cec_parse("civic-service:19", &cec[0]) +
         accrual_cec_parse("civic-service", &cec[0]), -3);
