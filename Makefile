@@ -8,6 +8,7 @@
 # (for example -Wl,--wrap=fsync for fault injection).
 
 .DEFAULT_GOAL := all
+comma := ,
 
 CC      ?= cc
 PKGS     = libsodium libcrypto sqlite3 libmicrohttpd libarchive libcurl jansson
@@ -163,10 +164,17 @@ FUZZ_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -I. $(PKG_CFLAGS) \
 FUZZ_BIN    = $(FUZZ_SRC:fuzz/%.c=$(FUZZ_BUILD)/%)
 FUZZ_SECONDS ?= 10
 FUZZ_LIBSRC = $(crypto_SRC) $(activity_SRC) $(storage_SRC)
+# The modules are compiled once, instrumented, and linked into every target.
+FUZZ_LIBOBJ = $(FUZZ_LIBSRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 
-$(FUZZ_BUILD)/%: fuzz/%.c $(FUZZ_LIBSRC)
+$(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIBSRC) $(LIBS)
+	$(FUZZ_CC) $(subst fuzzer$(comma),fuzzer-no-link$(comma),$(FUZZ_CFLAGS)) \
+	    -MMD -MP -c -o $@ $<
+
+$(FUZZ_BUILD)/%: fuzz/%.c $(FUZZ_LIBOBJ)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIBOBJ) $(LIBS)
 
 # `make fuzz` builds the targets; `make fuzz FUZZ_SECONDS=N` also runs each
 # one for N seconds on a corpus kept in build-fuzz/corpus/ (seeded from
@@ -191,4 +199,4 @@ format:
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(shell find build build-san -name '*.d' 2>/dev/null)
+-include $(shell find build build-san build-fuzz -name '*.d' 2>/dev/null)
