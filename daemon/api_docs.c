@@ -18,8 +18,6 @@
 #include "daemon/signer.h"
 #include "storage/blobstore.h"
 
-static const char *const doc_classes[] = { "payslip", "certificate",
-    "payroll-facts", "evidence", "other", NULL };
 
 /* Keep a storage error of an upload for the answer; log its detail now. */
 static void
@@ -262,7 +260,7 @@ deposit_parse(struct api_req *req, json_t *body, struct deposit *d)
     struct minisig_pubkey pk;
     struct minisig ms;
     const char *s;
-    size_t len, i;
+    size_t len;
     int r;
 
     if (api_json_str(req, body, "blob", 1, DIGEST_ID_LEN, &s, &len)) {
@@ -275,12 +273,7 @@ deposit_parse(struct api_req *req, json_t *body, struct deposit *d)
     if (api_json_str(req, body, "class", 1, 32, &d->cls, &len)) {
         return (1);
     }
-    for (i = 0; doc_classes[i] != NULL; i++) {
-        if (strcmp(doc_classes[i], d->cls) == 0) {
-            break;
-        }
-    }
-    if (doc_classes[i] == NULL) {
+    if (!docs_class_known(d->cls)) {
         api_reply_error(req, 400, "bad_field", "unknown document class");
         return (1);
     }
@@ -473,14 +466,10 @@ reply_text(struct api_req *req, struct jsontext *t)
 int
 api_doc_list(struct api_req *req)
 {
-    static const char *const qnames[] = { "class", "since", "until",
-        "limit", "cursor", NULL };
     struct catalog_document_list list;
     struct catalog_doc_query q;
     struct catalog_account owner;
     struct jsontext t = { NULL, 0, 0, 0 };
-    const char *qv[6];
-    uint64_t limit = API_PAGE_DEFAULT;
     size_t i;
     int r;
 
@@ -492,31 +481,11 @@ api_doc_list(struct api_req *req)
         return (api_reply_error(req, 404, "not_found", "no such vault"));
     }
     owner = req->caller.acct;
-    if (api_query(req, qnames, qv)) {
+    memset(&q, 0, sizeof(q));
+    if (docs_list_query(req, &q)) {
         return (0);
     }
-    memset(&q, 0, sizeof(q));
     q.vault = owner.id;
-    q.doc_class = qv[0];
-    if ((qv[1] != NULL && ids_time_parse(qv[1], strlen(qv[1]), &q.since)) ||
-        (qv[2] != NULL && ids_time_parse(qv[2], strlen(qv[2]), &q.until)) ||
-        (qv[3] != NULL && ids_u64_parse(qv[3], strlen(qv[3]), 1,
-        API_PAGE_MAX, &limit)) ||
-        (qv[4] != NULL && strlen(qv[4]) >= CATALOG_CURSOR_BUFLEN)) {
-        return (api_reply_error(req, 400, "bad_query", "bad query value"));
-    }
-    if (qv[0] != NULL) {
-        for (i = 0; doc_classes[i] != NULL; i++) {
-            if (strcmp(doc_classes[i], qv[0]) == 0) {
-                break;
-            }
-        }
-        if (doc_classes[i] == NULL) {
-            return (api_reply_error(req, 400, "bad_query", "unknown class"));
-        }
-    }
-    q.cursor = qv[4];
-    q.limit = (size_t)limit;
     if ((r = catalog_document_list(req->app->cat, &q, &list)) != 0) {
         if (r == STORAGE_EINVAL) {
             return (api_reply_error(req, 400, "bad_query", "bad cursor"));

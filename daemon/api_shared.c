@@ -11,23 +11,6 @@
 #include "daemon/ids.h"
 #include "daemon/limits.h"
 
-static const char *const shared_classes[] = { "payslip", "certificate",
-    "payroll-facts", "evidence", "other", NULL };
-
-/* Nonzero if ${c} is a document class. */
-static int
-class_known(const char *c)
-{
-    size_t i;
-
-    for (i = 0; shared_classes[i] != NULL; i++) {
-        if (strcmp(shared_classes[i], c) == 0) {
-            return (1);
-        }
-    }
-    return (0);
-}
-
 /*
  * Append the record of ${doc} to ${t} (after a comma unless ${first}),
  * with its owner looked up; the owner in ${last} is reused while the same
@@ -61,14 +44,10 @@ shared_record(struct api_req *req, const struct catalog_document *doc,
 int
 api_shared_list(struct api_req *req)
 {
-    static const char *const qnames[] = { "class", "since", "until",
-        "limit", "cursor", NULL };
     struct catalog_document_list list;
     struct catalog_doc_query q;
     struct catalog_account owner;
     struct jsontext t = { NULL, 0, 0, 0 };
-    const char *qv[6];
-    uint64_t limit = API_PAGE_DEFAULT;
     size_t i, n = 0;
     int r, have_owner = 0;
 
@@ -76,22 +55,11 @@ api_shared_list(struct api_req *req)
     if (req->caller.acct.kind == CATALOG_KIND_EMPLOYER) {
         return (api_reply_error(req, 404, "not_found", "no such resource"));
     }
-    if (api_query(req, qnames, qv)) {
+    memset(&q, 0, sizeof(q));
+    if (docs_list_query(req, &q)) {
         return (0);
     }
-    memset(&q, 0, sizeof(q));
     q.reader = req->caller.acct.id;
-    q.doc_class = qv[0];
-    if ((qv[0] != NULL && !class_known(qv[0])) ||
-        (qv[1] != NULL && ids_time_parse(qv[1], strlen(qv[1]), &q.since)) ||
-        (qv[2] != NULL && ids_time_parse(qv[2], strlen(qv[2]), &q.until)) ||
-        (qv[3] != NULL && ids_u64_parse(qv[3], strlen(qv[3]), 1,
-        API_PAGE_MAX, &limit)) ||
-        (qv[4] != NULL && strlen(qv[4]) >= CATALOG_CURSOR_BUFLEN)) {
-        return (api_reply_error(req, 400, "bad_query", "bad query value"));
-    }
-    q.cursor = qv[4];
-    q.limit = (size_t)limit;
     if ((r = catalog_document_list(req->app->cat, &q, &list)) != 0) {
         if (r == STORAGE_EINVAL) {
             return (api_reply_error(req, 400, "bad_query", "bad cursor"));

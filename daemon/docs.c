@@ -8,6 +8,7 @@
 #include "crypto/digest.h"
 #include "daemon/api.h"
 #include "daemon/ids.h"
+#include "daemon/limits.h"
 
 int
 docs_view(struct api_req *req, const char *id, struct catalog_doc_view *v,
@@ -154,4 +155,49 @@ docs_record_write(struct api_req *req, const struct catalog_document *doc,
     rc = record_emit(doc, owner, dp, g.header, g.headerlen, t);
     catalog_grant_clear(&g);
     return (rc);
+}
+
+static const char *const doc_classes[] = { "payslip", "certificate",
+    "payroll-facts", "evidence", "other", NULL };
+
+int
+docs_class_known(const char *c)
+{
+    size_t i;
+
+    for (i = 0; doc_classes[i] != NULL; i++) {
+        if (strcmp(doc_classes[i], c) == 0) {
+            return (1);
+        }
+    }
+    return (0);
+}
+
+int
+docs_list_query(struct api_req *req, struct catalog_doc_query *q)
+{
+    static const char *const qnames[] = { "class", "since", "until",
+        "limit", "cursor", NULL };
+    const char *qv[6];
+    uint64_t limit = API_PAGE_DEFAULT;
+
+    if (api_query(req, qnames, qv)) {
+        return (1);
+    }
+    if ((qv[1] != NULL && ids_time_parse(qv[1], strlen(qv[1]), &q->since)) ||
+        (qv[2] != NULL && ids_time_parse(qv[2], strlen(qv[2]), &q->until)) ||
+        (qv[3] != NULL && ids_u64_parse(qv[3], strlen(qv[3]), 1,
+        API_PAGE_MAX, &limit)) ||
+        (qv[4] != NULL && strlen(qv[4]) >= CATALOG_CURSOR_BUFLEN)) {
+        api_reply_error(req, 400, "bad_query", "bad query value");
+        return (1);
+    }
+    if (qv[0] != NULL && !docs_class_known(qv[0])) {
+        api_reply_error(req, 400, "bad_query", "unknown class");
+        return (1);
+    }
+    q->doc_class = qv[0];
+    q->cursor = qv[4];
+    q->limit = (size_t)limit;
+    return (0);
 }

@@ -54,4 +54,17 @@ int docs_record_write(struct api_req *req,
     const struct catalog_document *doc, const struct catalog_account *owner,
     struct jsontext *t);
 
+/**
+ * docs_class_known(c):
+ * Nonzero if ${c} names a document class (docs/API.md).
+ */
+int docs_class_known(const char *c);
+
+/**
+ * docs_list_query(req, q):
+ * Read a listing's query (class, since, until, limit, cursor) into ${q},
+ * which the caller has zeroed.  Return 0; or answer 400 and return 1.
+ */
+int docs_list_query(struct api_req *req, struct catalog_doc_query *q);
+
 #endif /* !DOCS_H_ */
