@@ -180,4 +180,27 @@ int b64_decode_std(const char *s, size_t max, uint8_t **out, size_t *outlen);
  */
 int tmpfile_fd(void);
 
+/*
+ * A plaintext held in memory (a fetchdoc plain sink): grows up to ${max}
+ * bytes, always NUL-terminated once anything was appended, the old copy
+ * wiped whenever it moves; ${toobig} is set when more than ${max} came.
+ */
+struct plainbuf {
+    uint8_t *p;
+    size_t len, cap, max;
+    int toobig;
+};
+
+/**
+ * plainbuf_sink(cookie, buf, len):
+ * Append ${len} bytes to the plainbuf ${cookie}.  Return 0 or -1.
+ */
+int plainbuf_sink(void *cookie, const uint8_t *buf, size_t len);
+
+/**
+ * plainbuf_free(b):
+ * Wipe and free ${b}'s bytes; ${b} is empty again (same ${max}).
+ */
+void plainbuf_free(struct plainbuf *b);
+
 #endif /* !CLIENT_H_ */

@@ -642,47 +642,6 @@ check_fact(struct session *s, struct keycache *kc, const struct statement *st,
     return (1);
 }
 
-/* A statement's plaintext, in memory and bounded. */
-struct membuf {
-    uint8_t *p;
-    size_t len, cap;
-    int toobig;
-};
-
-/* fetchdoc plain sink: append to a membuf, up to STATEMENT_MAX_BYTES. */
-static int
-membuf_sink(void *cookie, const uint8_t *buf, size_t len)
-{
-    struct membuf *b = cookie;
-    uint8_t *np;
-    size_t ncap;
-
-    if (len > STATEMENT_MAX_BYTES - b->len) {
-        b->toobig = 1;
-        return (-1);
-    }
-    if (b->len + len > b->cap) {
-        ncap = b->cap ? b->cap : 65536;
-        while (ncap < b->len + len) {
-            ncap *= 2;
-        }
-        /* Not realloc: the old plaintext is wiped before it goes. */
-        if ((np = malloc(ncap)) == NULL) {
-            return (-1);
-        }
-        if (b->p != NULL) {
-            memcpy(np, b->p, b->len);
-            secmem_wipe(b->p, b->len);
-            free(b->p);
-        }
-        b->p = np;
-        b->cap = ncap;
-    }
-    memcpy(b->p + b->len, buf, len);
-    b->len += len;
-    return (0);
-}
-
 /* The outcome of one statement. */
 struct pulled {
     const char *doc;
@@ -709,11 +668,12 @@ check_statement(struct session *s, struct keycache *kc, json_t *rec,
     unsigned char *use = NULL;
     struct fetchdoc f;
     struct keys *k;
-    struct membuf b;
+    struct plainbuf b;
     size_t i;
     int rc = EXIT_ERR, r;
 
     memset(&b, 0, sizeof(b));
+    b.max = STATEMENT_MAX_BYTES;
     if (vault == NULL || dep == NULL || (k = session_keys(s)) == NULL) {
         return (EXIT_ERR);
     }
@@ -731,7 +691,7 @@ check_statement(struct session *s, struct keycache *kc, json_t *rec,
         return (EXIT_ERR);
     }
     memset(&f, 0, sizeof(f));
-    f.plain_sink = membuf_sink;
+    f.plain_sink = plainbuf_sink;
     f.plain_cookie = &b;
     f.label = p->doc;
     r = fetchdoc_run(s, rec, k->x25519_sk, &f);
@@ -791,10 +751,7 @@ check_statement(struct session *s, struct keycache *kc, json_t *rec,
     rc = EXIT_OK;
 
 done:
-    if (b.p != NULL) {
-        secmem_wipe(b.p, b.len);
-    }
-    free(b.p);
+    plainbuf_free(&b);
     free(use);
     json_decref(periods);
     json_decref(accrual);

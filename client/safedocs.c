@@ -19,59 +19,6 @@
 
 #define FACTS_TC_KIND "coffre-payroll-facts-v1"
 
-/* A growing plaintext buffer, bounded. */
-struct pbuf {
-    uint8_t *p;
-    size_t len, cap;
-};
-
-/* fetchdoc plain sink: append to the buffer. */
-static int
-pbuf_sink(void *cookie, const uint8_t *buf, size_t len)
-{
-    struct pbuf *b = cookie;
-    size_t ncap;
-    uint8_t *np;
-
-    if (len > SAFEDOCS_DOC_MAX - b->len) {
-        warnx_("a document is larger than %u bytes", SAFEDOCS_DOC_MAX);
-        return (-1);
-    }
-    if (b->len + len + 1 > b->cap) {
-        ncap = b->cap ? b->cap : 65536;
-        while (ncap < b->len + len + 1) {
-            ncap *= 2;
-        }
-        /* Not realloc: the old plaintext is wiped before it goes. */
-        if ((np = malloc(ncap)) == NULL) {
-            return (-1);
-        }
-        if (b->p != NULL) {
-            memcpy(np, b->p, b->len);
-            secmem_wipe(b->p, b->len);
-            free(b->p);
-        }
-        b->p = np;
-        b->cap = ncap;
-    }
-    memcpy(b->p + b->len, buf, len);
-    b->len += len;
-    b->p[b->len] = '\0';
-    return (0);
-}
-
-/* Wipe and free the buffer. */
-static void
-pbuf_free(struct pbuf *b)
-{
-
-    if (b->p != NULL) {
-        secmem_wipe(b->p, b->len);
-    }
-    free(b->p);
-    memset(b, 0, sizeof(*b));
-}
-
 int
 safedocs_tc_check(const char *tc, const char *kind, const char *vault,
     const char *class, const uint8_t sha256[DIGEST_BYTES], const char *siret,
@@ -127,7 +74,7 @@ safedocs_tc_check(const char *tc, const char *kind, const char *vault,
  * success fill ${period}; return 0, or -1 with the reason in ${why}.
  */
 static int
-employer_facts_check(struct session *s, const struct pbuf *b,
+employer_facts_check(struct session *s, const struct plainbuf *b,
     const uint8_t sha[DIGEST_BYTES], const char *tc, const char *siret,
     char period[8], char *why, size_t whylen)
 {
@@ -157,7 +104,7 @@ employer_facts_check(struct session *s, const struct pbuf *b,
 
 /* Keep a verified employer fact in ${out}.  Return 0 or -1. */
 static int
-keep_fact(struct safedocs *out, json_t *rec, const struct pbuf *b,
+keep_fact(struct safedocs *out, json_t *rec, const struct plainbuf *b,
     const char *siret, const char *period)
 {
     struct safedocs_fact *nv, *f;
@@ -199,7 +146,7 @@ keep_fact(struct safedocs *out, json_t *rec, const struct pbuf *b,
 /* Add the periods of the document ${b} (${name}, class ${class}) to
  * ${set}.  Return 0 (used), 1 (passed over or skipped) or -1. */
 static int
-add_periods(struct periods_set *set, const struct pbuf *b, const char *name,
+add_periods(struct periods_set *set, const struct plainbuf *b, const char *name,
     const char *class, const char *hook)
 {
     char err[512];
@@ -239,7 +186,7 @@ read_one(struct session *s, json_t *rec, const char *hook,
     const char *nm;
     struct keys *k;
     struct fetchdoc f;
-    struct pbuf b;
+    struct plainbuf b;
     json_t *meta;
     char label[256], why[200], period[8];
     int rc, employer;
@@ -259,13 +206,17 @@ read_one(struct session *s, json_t *rec, const char *hook,
     snprintf(label, sizeof(label), "%s (%s)", id, nm != NULL ? nm : class);
     json_decref(meta);
     memset(&b, 0, sizeof(b));
+    b.max = SAFEDOCS_DOC_MAX;
     memset(&f, 0, sizeof(f));
-    f.plain_sink = pbuf_sink;
+    f.plain_sink = plainbuf_sink;
     f.plain_cookie = &b;
     f.label = label;
     employer = strcmp(dk, "employer") == 0;
     if ((rc = fetchdoc_run(s, rec, k->x25519_sk, &f)) != EXIT_OK) {
-        pbuf_free(&b);
+        if (b.toobig) {
+            warnx_("%s: larger than %u bytes", label, SAFEDOCS_DOC_MAX);
+        }
+        plainbuf_free(&b);
         if (rc == EXIT_INTEGRITY) {
             warnx_("warning: %s: %s; not used", label, f.sig_failed ?
                 "the signature does not verify" : "the document is damaged");
@@ -274,7 +225,7 @@ read_one(struct session *s, json_t *rec, const char *hook,
         }
         return (rc);
     }
-    if (b.p == NULL && pbuf_sink(&b, (const uint8_t *)"", 0) != 0) {
+    if (b.p == NULL && plainbuf_sink(&b, (const uint8_t *)"", 0) != 0) {
         return (EXIT_ERR);
     }
     if (employer && strcmp(class, "payroll-facts") == 0) {
@@ -282,18 +233,18 @@ read_one(struct session *s, json_t *rec, const char *hook,
             why, sizeof(why)) != 0) {
             warnx_("warning: %s: employer signature: %s; not used", label,
                 why);
-            pbuf_free(&b);
+            plainbuf_free(&b);
             out->nskipped++;
             return (EXIT_OK);
         }
         if (keep_fact(out, rec, &b, dep, period) != 0) {
-            pbuf_free(&b);
+            plainbuf_free(&b);
             warnx_("out of memory");
             return (EXIT_ERR);
         }
     }
     rc = set != NULL ? add_periods(set, &b, label, class, hook) : 0;
-    pbuf_free(&b);
+    plainbuf_free(&b);
     if (rc < 0) {
         return (EXIT_ERR);
     }

@@ -690,3 +690,52 @@ tmpfile_fd(void)
     free(path);
     return (fd);
 }
+
+int
+plainbuf_sink(void *cookie, const uint8_t *buf, size_t len)
+{
+    struct plainbuf *b = cookie;
+    size_t ncap;
+    uint8_t *np;
+
+    if (len > b->max - b->len) {
+        b->toobig = 1;
+        return (-1);
+    }
+    if (b->len + len + 1 > b->cap) {
+        ncap = b->cap ? b->cap : 65536;
+        while (ncap < b->len + len + 1) {
+            ncap *= 2;
+        }
+        /* Not realloc: the old plaintext is wiped before it goes. */
+        if ((np = malloc(ncap)) == NULL) {
+            return (-1);
+        }
+        if (b->p != NULL) {
+            memcpy(np, b->p, b->len);
+            secmem_wipe(b->p, b->len);
+            free(b->p);
+        }
+        b->p = np;
+        b->cap = ncap;
+    }
+    if (len > 0) {
+        memcpy(b->p + b->len, buf, len);
+    }
+    b->len += len;
+    b->p[b->len] = '\0';
+    return (0);
+}
+
+void
+plainbuf_free(struct plainbuf *b)
+{
+    size_t max = b->max;
+
+    if (b->p != NULL) {
+        secmem_wipe(b->p, b->len);
+    }
+    free(b->p);
+    memset(b, 0, sizeof(*b));
+    b->max = max;
+}
