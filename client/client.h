@@ -180,6 +180,12 @@ int b64_decode_std(const char *s, size_t max, uint8_t **out, size_t *outlen);
  */
 int tmpfile_fd(void);
 
+/**
+ * last_complete_year():
+ * The last complete calendar year (UTC): the default end of an accrual.
+ */
+int last_complete_year(void);
+
 /*
  * A plaintext held in memory (a fetchdoc plain sink): grows up to ${max}
  * bytes, always NUL-terminated once anything was appended, the old copy

@@ -420,19 +420,6 @@ done0:
     return (rc);
 }
 
-/* The last complete calendar year. */
-static int
-last_complete_year(void)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-
-    if (gmtime_r(&now, &tm) == NULL) {
-        return (ACCRUAL_FIRST_YEAR);
-    }
-    return (tm.tm_year + 1900 - 1);
-}
-
 /* The text of `coffre accrual`. */
 static void
 print_accrual(const struct accrual_result *r)

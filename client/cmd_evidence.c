@@ -229,19 +229,6 @@ now_rfc3339(char buf[21])
     }
 }
 
-/* The last complete calendar year. */
-static int
-last_complete_year(void)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-
-    if (gmtime_r(&now, &tm) == NULL) {
-        return (ACCRUAL_FIRST_YEAR);
-    }
-    return (tm.tm_year + 1900 - 1);
-}
-
 /* Wipe the facts' plaintext in ${st}, then release it. */
 static void
 statement_wipe_free(struct statement *st)

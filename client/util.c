@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -738,4 +739,16 @@ plainbuf_free(struct plainbuf *b)
     free(b->p);
     memset(b, 0, sizeof(*b));
     b->max = max;
+}
+
+int
+last_complete_year(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+
+    if (gmtime_r(&now, &tm) == NULL) {
+        return (1970);
+    }
+    return (tm.tm_year + 1900 - 1);
 }
