@@ -67,7 +67,8 @@ test_digest_id_parse_rejects_malformed(void **state)
 
 /*
  * The streaming digest agrees with an independent SHA-256 (libsodium's)
- * for every length around the 64-byte block and for large inputs fed in
+ * for every length around the 64-byte block and digest_buf()'s 256-byte
+ * switch from libsodium to libcrypto, and for large inputs fed in
  * uneven pieces.
  */
 static void
