@@ -73,6 +73,34 @@ member(struct jsontext *t, const char *key, const char *v)
     jsontext_str(t, v);
 }
 
+/*
+ * Append `,"key":` then the base64 of ${buf} as a JSON string (base64 needs
+ * no escaping).  Records' headers and metadata are small: they are encoded
+ * on the stack, and only a larger value takes an allocation.
+ */
+static int
+member_b64(struct jsontext *t, const char *key, const uint8_t *buf,
+    size_t len)
+{
+    char stack[1024];
+    char *heap = NULL;
+    const char *s = stack;
+
+    if (ids_b64_encode_to(buf, len, stack, sizeof(stack)) != 0) {
+        if ((heap = ids_b64_encode(buf, len)) == NULL) {
+            return (-1);
+        }
+        s = heap;
+    }
+    jsontext_raw(t, ",\"", 2);
+    jsontext_raw(t, key, strlen(key));
+    jsontext_raw(t, "\":\"", 3);
+    jsontext_raw(t, s, strlen(s));
+    jsontext_raw(t, "\"", 1);
+    free(heap);
+    return (0);
+}
+
 /* Append the record view of ${doc} for a reader holding ${hdr}. */
 static int
 record_emit(const struct catalog_document *doc,
@@ -80,7 +108,6 @@ record_emit(const struct catalog_document *doc,
     const uint8_t *hdr, size_t hdrlen, struct jsontext *t)
 {
     char blob[DIGEST_ID_BUFLEN], created[IDS_TIME_BUFLEN], num[24];
-    char *h64 = NULL, *meta = NULL;
     const char *depname = doc->depositor, *depkind = "unknown";
     const char *signer = NULL;
     int rc = -1;
@@ -92,9 +119,7 @@ record_emit(const struct catalog_document *doc,
         signer = dep->minisign_key;
     }
     digest_id_format(doc->blob, blob);
-    if (ids_time_format(doc->created, created) != 0 ||
-        (h64 = ids_b64_encode(hdr, hdrlen)) == NULL ||
-        (meta = ids_b64_encode(doc->meta, doc->metalen)) == NULL) {
+    if (ids_time_format(doc->created, created) != 0) {
         goto done;
     }
     snprintf(num, sizeof(num), "%llu", (unsigned long long)doc->size);
@@ -108,16 +133,16 @@ record_emit(const struct catalog_document *doc,
     member(t, "created_at", created);
     member(t, "depositor", depname);
     member(t, "depositor_kind", depkind);
-    member(t, "header", h64);
-    member(t, "metadata", meta);
+    if (member_b64(t, "header", hdr, hdrlen) != 0 ||
+        member_b64(t, "metadata", doc->meta, doc->metalen) != 0) {
+        goto done;
+    }
     member(t, "signature", doc->signature != NULL ? doc->signature : "");
     member(t, "signer_key", signer);
     jsontext_raw(t, "}", 1);
     rc = t->failed ? -1 : 0;
 
 done:
-    free(h64);
-    free(meta);
     return (rc);
 }
 

@@ -360,6 +360,16 @@ ids_b64_encode(const uint8_t *buf, size_t len)
 }
 
 int
+ids_b64_encode_to(const uint8_t *buf, size_t len, char *out, size_t outlen)
+{
+
+    if (len > (SIZE_MAX - 4) / 4 * 3) {
+        return (-1);
+    }
+    return (b64_enc(b64std, 1, buf, len, out, outlen));
+}
+
+int
 ids_u64_parse(const char *s, size_t len, uint64_t min, uint64_t max,
     uint64_t *out)
 {

@@ -104,6 +104,16 @@ int ids_b64_decode(const char *s, size_t len, uint8_t **out, size_t max,
 char *ids_b64_encode(const uint8_t *buf, size_t len);
 
 /**
+ * ids_b64_encode_to(buf, len, out, outlen):
+ * Write the standard padded base64 of ${buf} and a NUL into ${out}, which
+ * holds ${outlen} bytes (IDS_B64_BUFLEN(${len}) are enough).  Return 0, or
+ * -1 if ${out} is too small.
+ */
+int ids_b64_encode_to(const uint8_t *buf, size_t len, char *out,
+    size_t outlen);
+#define IDS_B64_BUFLEN(len) (((len) + 2) / 3 * 4 + 1)
+
+/**
  * ids_u64_parse(s, len, min, max, out):
  * Strict decimal: 1..20 digits, no sign, no leading zero (except "0"), no
  * spaces, value in [${min}, ${max}].  Return 0 and set ${*out}, or -1.

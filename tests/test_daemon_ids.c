@@ -16,6 +16,7 @@
 
 #include "daemon/config.c"
 #include "daemon/ids.c"
+#include "daemon/logger.c"
 
 static void
 test_ids_vault_make_roundtrip(void **state)
@@ -181,6 +182,72 @@ test_ids_b64_decode_strict(void **state)
     assert_null(out);
 }
 
+/* The in-place encoder agrees with the allocating one at every length and
+ * refuses a buffer one byte short. */
+static void
+test_ids_b64_encode_to_fits_exactly(void **state)
+{
+    uint8_t in[40];
+    char out[IDS_B64_BUFLEN(40)];
+    size_t len, i;
+    char *e;
+
+    (void)state;
+    for (i = 0; i < sizeof(in); i++) {
+        in[i] = (uint8_t)(i * 37 + 5);
+    }
+    for (len = 0; len <= sizeof(in); len++) {
+        assert_int_equal(ids_b64_encode_to(in, len, out,
+            IDS_B64_BUFLEN(len)), 0);
+        assert_non_null(e = ids_b64_encode(in, len));
+        assert_string_equal(out, e);
+        free(e);
+        assert_int_equal(ids_b64_encode_to(in, len, out,
+            IDS_B64_BUFLEN(len) - 1), -1);
+    }
+}
+
+/* The request line: every field, the milliseconds zero-padded, quotes in
+ * the route escaped, absent account and address as "-". */
+static void
+test_logger_request_line_format(void **state)
+{
+    char path[] = "/tmp/coffred-log-XXXXXX", buf[1024];
+    const char *a, *b;
+    ssize_t n;
+    int fd;
+
+    (void)state;
+    assert_true((fd = mkstemp(path)) >= 0);
+    assert_int_equal(logger_open(path, LOGGER_INFO), 0);
+    logger_request(7, "GET", "/v1/documents/{id}", 200, 931, 4005, "acct1",
+        "127.0.0.1");
+    logger_request(18446744073709551615ULL, "PUT", "/x\"y", 413, 0, 12,
+        NULL, NULL);
+    logger_flush();
+    logger_close();
+    assert_true((n = read(fd, buf, sizeof(buf) - 1)) > 0);
+    buf[n] = '\0';
+    (void)close(fd);
+    (void)unlink(path);
+    /* t=YYYY-MM-DDTHH:MM:SS.mmmZ */
+    assert_memory_equal(buf, "t=", 2);
+    assert_int_equal(buf[21], '.');
+    assert_int_equal(buf[25], 'Z');
+    a = buf + 26;
+    assert_non_null(b = strchr(a, '\n'));
+    assert_int_equal(b - a, strlen(" level=info req=7 method=\"GET\" "
+        "route=\"/v1/documents/{id}\" status=200 bytes=931 ms=4.005 "
+        "account=acct1 addr=127.0.0.1"));
+    assert_memory_equal(a, " level=info req=7 method=\"GET\" "
+        "route=\"/v1/documents/{id}\" status=200 bytes=931 ms=4.005 "
+        "account=acct1 addr=127.0.0.1", (size_t)(b - a));
+    a = b + 1 + 26;
+    assert_string_equal(a, " level=info req=18446744073709551615 "
+        "method=\"PUT\" route=\"/x\\\"y\" status=413 bytes=0 ms=0.012 "
+        "account=- addr=-\n");
+}
+
 static void
 test_ids_u64_parse_strict(void **state)
 {
@@ -303,6 +370,8 @@ main(void)
         cmocka_unit_test(test_ids_account_kind_distinguishes),
         cmocka_unit_test(test_ids_token_roundtrip_and_rejects),
         cmocka_unit_test(test_ids_b64_decode_strict),
+        cmocka_unit_test(test_ids_b64_encode_to_fits_exactly),
+        cmocka_unit_test(test_logger_request_line_format),
         cmocka_unit_test(test_ids_u64_parse_strict),
         cmocka_unit_test(test_ids_time_parse_roundtrip),
         cmocka_unit_test(test_ids_range_parse_forms),
