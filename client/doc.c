@@ -1,10 +1,12 @@
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE /* memfd_create */
 #include "client/doc.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "client/client.h"
@@ -31,6 +33,26 @@ seal_write(void *cookie, const uint8_t *buf, size_t len)
     return (write_all(o->fd, buf, len));
 }
 
+/*
+ * Where the ciphertext of ${in} goes: an anonymous memory file when ${in}
+ * is a small regular file (no inode to create and free on the disk's file
+ * system for each of many small documents), otherwise, or if that fails,
+ * an unlinked temp file.  Return the fd or -1.
+ */
+static int
+seal_file(int in)
+{
+    struct stat st;
+    int fd;
+
+    if (fstat(in, &st) == 0 && S_ISREG(st.st_mode) &&
+        st.st_size <= DOC_MEMFD_MAX &&
+        (fd = memfd_create("coffre-seal", MFD_CLOEXEC)) >= 0) {
+        return (fd);
+    }
+    return (tmpfile_fd());
+}
+
 int
 doc_seal(int in, const uint8_t rcpt[AGE_X25519_BYTES],
     const struct minisig_seckey *sk, const char *tc_prefix,
@@ -51,14 +73,13 @@ doc_seal(int in, const uint8_t rcpt[AGE_X25519_BYTES],
     so.fd = -1;
     so.dig = NULL;
     so.size = 0;
-    if ((out->fk = secmem_alloc(AGE_FILE_KEY_BYTES)) == NULL ||
-        (buf = malloc(SEAL_CHUNK)) == NULL ||
+    if ((buf = malloc(SEAL_CHUNK)) == NULL ||
         (so.dig = digest_new()) == NULL || (pd = digest_new()) == NULL ||
         (mh = minisig_hash_new()) == NULL) {
         warnx_("out of memory");
         goto err;
     }
-    if ((so.fd = tmpfile_fd()) < 0) {
+    if ((so.fd = seal_file(in)) < 0) {
         goto err;
     }
     age_file_key_new(out->fk);
@@ -149,8 +170,7 @@ doc_sealed_free(struct doc_sealed *d)
         close(d->ct_fd);
     }
     d->ct_fd = -1;
-    secmem_free(d->fk);
-    d->fk = NULL;
+    secmem_wipe(d->fk, sizeof(d->fk));
     free(d->header);
     d->header = NULL;
     free(d->sig);

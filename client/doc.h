@@ -19,9 +19,10 @@
 
 #define DOC_META_MAX (16 * 1024)   /* bytes of encrypted metadata */
 #define DOC_HEADER_MAX AGE_MAX_HEADER_BYTES
+#define DOC_MEMFD_MAX (4 * 1024 * 1024) /* plaintext bytes kept in memory */
 
 struct doc_sealed {
-    int ct_fd;                          /* payload, unlinked temp file */
+    int ct_fd;                          /* payload: memfd or temp file */
     uint64_t ct_size;
     char blob_id[DIGEST_ID_BUFLEN];
     uint8_t *header;                    /* owner's age header (malloc) */
@@ -29,15 +30,18 @@ struct doc_sealed {
     char *sig;                          /* .minisig text (malloc) */
     uint8_t pt_sha256[DIGEST_BYTES];
     uint64_t pt_size;
-    uint8_t *fk;                        /* file key (secmem) */
+    uint8_t fk[AGE_FILE_KEY_BYTES];     /* file key: wiped on free */
 };
 
 /**
  * doc_seal(in, rcpt, sk, tc_prefix, out):
  * Encrypt everything read from ${in} to the X25519 recipient ${rcpt}, sign
  * it with ${sk} with the trusted comment "${tc_prefix}\tsha256:<hex of the
- * plaintext>", and fill ${out} (doc_sealed_free()).  Return 0, or -1 with
- * a message.
+ * plaintext>", and fill ${out} (doc_sealed_free()).  The ciphertext of a
+ * regular file of at most DOC_MEMFD_MAX bytes goes to an anonymous memory
+ * file, anything else to an unlinked temp file.  The file key lives in
+ * ${out} itself (ordinary memory, like every per-document secret) and is
+ * wiped by doc_sealed_free().  Return 0, or -1 with a message.
  */
 int doc_seal(int in, const uint8_t rcpt[AGE_X25519_BYTES],
     const struct minisig_seckey *sk, const char *tc_prefix,
@@ -45,7 +49,7 @@ int doc_seal(int in, const uint8_t rcpt[AGE_X25519_BYTES],
 
 /**
  * doc_sealed_free(d):
- * Close the temp file, wipe the file key, free the rest.
+ * Close the ciphertext file, wipe the file key, free the rest.
  */
 void doc_sealed_free(struct doc_sealed *d);
 
