@@ -1041,9 +1041,9 @@ struct dep {
     const char *class;
     const char *type;      /* MIME type */
     const char *tc;        /* trusted comment prefix */
-    const char *idem;
+    char *idem;            /* PUSH_IDEM_LEN + 1 bytes; see deposit() */
     const char *payslip;   /* for payroll facts: the payslip's id */
-    const uint8_t *want;   /* plaintext digest read before */
+    const uint8_t *want;   /* plaintext digest read before, or NULL */
 };
 
 /* The encrypted metadata of a deposit, base64 (malloc'd) or NULL. */
@@ -1120,7 +1120,10 @@ done:
 
 /*
  * Encrypt what ${fd} holds to ${rcpt}, sign, upload and deposit it into
- * the row's vault; fill ${out}.  Return 0, or -1 with the row failed.
+ * the row's vault; fill ${out}.  When ${p}->want is NULL (no digest was
+ * read before), the idempotency key is made here in ${p}->idem from the
+ * digest of the one pass that encrypts; otherwise that pass must find
+ * the same digest.  Return 0, or -1 with the row failed.
  */
 static int
 deposit(struct employer_worker *w, struct employer_row *row, int fd,
@@ -1144,7 +1147,9 @@ deposit(struct employer_worker *w, struct employer_row *row, int fd,
         employer_row_fail(row, "unreadable", "%s: cannot encrypt", p->name);
         return (-1);
     }
-    if (!secmem_eq(d.pt_sha256, p->want, DIGEST_BYTES)) {
+    if (p->want == NULL) {
+        idem_make(w->run, row, p->class, d.pt_sha256, p->idem);
+    } else if (!secmem_eq(d.pt_sha256, p->want, DIGEST_BYTES)) {
         employer_row_fail(row, "changed", "%s changed while being pushed",
             p->name);
         goto done;
@@ -1275,7 +1280,10 @@ done:
     return (rc);
 }
 
-/* Push one document of ${row} unless the journal has it.  0 or -1. */
+/*
+ * Push one document of ${row} unless the journal has it (looked up only
+ * when ${p}->want, the digest read before, is set).  0 or -1.
+ */
 static int
 push_one(struct employer_worker *w, struct employer_row *row, int fd,
     struct dep *p, struct employer_doc *out, int *resumed)
@@ -1283,10 +1291,12 @@ push_one(struct employer_worker *w, struct employer_row *row, int fd,
     uint8_t rcpt[AGE_X25519_BYTES];
     char idem[PUSH_IDEM_LEN + 1];
 
-    idem_make(w->run, row, p->class, p->want, idem);
     p->idem = idem;
-    if (journal_find(w->run, idem, out)) {
-        return (0);
+    if (p->want != NULL) {
+        idem_make(w->run, row, p->class, p->want, idem);
+        if (journal_find(w->run, idem, out)) {
+            return (0);
+        }
     }
     *resumed = 0;
     if (vault_rcpt(w, row, rcpt) != 0 ||
@@ -1306,12 +1316,18 @@ row_push(struct employer_worker *w, struct employer_row *row)
     char tc[512];
     struct dep p;
     int fd = -1, ffd = -1, resumed = 1;
+    int journal_empty = json_object_size(run->journal) == 0;
 
     if (row->failed) {
         return;
     }
+    /*
+     * The digest of the payslip names its journal entry.  With an empty
+     * journal there is nothing to look up, so the digest comes from the
+     * pass that encrypts instead of a pass of its own.
+     */
     if ((fd = open(row->path, O_RDONLY | O_CLOEXEC)) < 0 ||
-        digest_fd(fd, dslip) != 0) {
+        (!journal_empty && digest_fd(fd, dslip) != 0)) {
         employer_row_fail(row, "unreadable", "%s: %s", row->file,
             strerror(errno));
         goto done;
@@ -1332,7 +1348,7 @@ row_push(struct employer_worker *w, struct employer_row *row)
     p.class = "payslip";
     p.type = "application/pdf";
     p.tc = tc;
-    p.want = dslip;
+    p.want = journal_empty ? NULL : dslip;
     if (push_one(w, row, fd, &p, &row->slip, &resumed) != 0 || ffd < 0) {
         goto done;
     }
