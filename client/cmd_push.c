@@ -35,6 +35,8 @@ enum { OPT_PASSFILE = 256, OPT_MANIFEST, OPT_REPORT, OPT_JOBS,
 #define PUSH_MANIFEST_MAX (256u * 1024 * 1024)
 #define PUSH_MAX_JOBS 32
 #define PUSH_DEFAULT_JOBS 4
+#define PUSH_IN_FLIGHT 4        /* deposits in flight per job */
+#define PUSH_MAX_WORKERS 32     /* connections, under the per-IP limit */
 
 /* Nonzero if ${p} is "YYYY-MM" with a month 01..12. */
 static int
@@ -302,22 +304,32 @@ report_default(const char *manifest)
     return (str_concat(manifest, ".report.csv"));
 }
 
-/* Run the workers, with a progress bar on a terminal. */
+/*
+ * Run the workers, with a progress bar on a terminal.  ${jobs} documents
+ * are encrypted at once, and each job keeps up to PUSH_IN_FLIGHT deposits
+ * in flight (one worker and connection each, PUSH_MAX_WORKERS in all): a
+ * deposit spends most of its time waiting on the server's durable writes,
+ * not on this machine's CPU.
+ */
 static int
 run_workers(struct employer_run *run, int jobs, int progress)
 {
-    pthread_t th[PUSH_MAX_JOBS];
-    struct employer_worker *w[PUSH_MAX_JOBS] = { NULL };
+    pthread_t th[PUSH_MAX_WORKERS];
+    struct employer_worker *w[PUSH_MAX_WORKERS] = { NULL };
     struct timespec ts = { 0, 150 * 1000 * 1000 };
-    int i, started = 0, rc = 0;
+    int i, nw, started = 0, rc = 0;
 
-    for (i = 0; i < jobs; i++) {
+    run->seal_max = jobs;
+    nw = jobs > PUSH_MAX_WORKERS / PUSH_IN_FLIGHT ? PUSH_MAX_WORKERS
+                                                  : jobs * PUSH_IN_FLIGHT;
+
+    for (i = 0; i < nw; i++) {
         if ((w[i] = employer_worker_new(run)) == NULL) {
             rc = -1;
             break;
         }
     }
-    for (i = 0; rc == 0 && i < jobs; i++) {
+    for (i = 0; rc == 0 && i < nw; i++) {
         if (pthread_create(&th[i], NULL, employer_worker_main, w[i]) != 0) {
             warnx_("cannot start a worker thread");
             rc = -1;
@@ -348,7 +360,7 @@ run_workers(struct employer_run *run, int jobs, int progress)
     if (progress && started > 0) {
         progress_show(run, 1);
     }
-    for (i = 0; i < jobs; i++) {
+    for (i = 0; i < nw; i++) {
         employer_worker_free(w[i]);
     }
     return (rc);

@@ -575,8 +575,14 @@ employer_run_init(struct employer_run *run, const char *passfile)
             ? json_string_value(json_object_get(me, "name"))
             : run->s->account);
     if (run->siret == NULL || run->name == NULL ||
-        (run->journal = json_object()) == NULL ||
-        pthread_mutex_init(&run->mu, NULL) != 0) {
+        (run->journal = json_object()) == NULL) {
+        goto err;
+    }
+    if (pthread_mutex_init(&run->mu, NULL) != 0) {
+        goto err;
+    }
+    if (pthread_cond_init(&run->seal_cv, NULL) != 0) {
+        pthread_mutex_destroy(&run->mu);
         goto err;
     }
     run->token = token_load(run->s);
@@ -631,6 +637,7 @@ employer_run_clear(struct employer_run *run)
     free(run->siret);
     free(run->name);
     free(run->dir);
+    pthread_cond_destroy(&run->seal_cv);
     pthread_mutex_destroy(&run->mu);
     session_free(run->s);
 }
@@ -1118,6 +1125,30 @@ done:
     return (rc);
 }
 
+/* Wait for a turn to encrypt: at most run->seal_max at once. */
+static void
+seal_enter(struct employer_run *run)
+{
+
+    pthread_mutex_lock(&run->mu);
+    while (run->seal_max > 0 && run->sealing >= run->seal_max) {
+        pthread_cond_wait(&run->seal_cv, &run->mu);
+    }
+    run->sealing++;
+    pthread_mutex_unlock(&run->mu);
+}
+
+/* Give the turn taken by seal_enter() to another worker. */
+static void
+seal_leave(struct employer_run *run)
+{
+
+    pthread_mutex_lock(&run->mu);
+    run->sealing--;
+    pthread_cond_signal(&run->seal_cv);
+    pthread_mutex_unlock(&run->mu);
+}
+
 /*
  * Encrypt what ${fd} holds to ${rcpt}, sign, upload and deposit it into
  * the row's vault; fill ${out}.  When ${p}->want is NULL (no digest was
@@ -1143,10 +1174,14 @@ deposit(struct employer_worker *w, struct employer_row *row, int fd,
             strerror(errno));
         return (-1);
     }
-    if (doc_seal(fd, rcpt, &w->s->keys->sign, p->tc, &d) != 0) {
+    seal_enter(w->run);
+    rc = doc_seal(fd, rcpt, &w->s->keys->sign, p->tc, &d);
+    seal_leave(w->run);
+    if (rc != 0) {
         employer_row_fail(row, "unreadable", "%s: cannot encrypt", p->name);
         return (-1);
     }
+    rc = -1;
     if (p->want == NULL) {
         idem_make(w->run, row, p->class, d.pt_sha256, p->idem);
     } else if (!secmem_eq(d.pt_sha256, p->want, DIGEST_BYTES)) {

@@ -105,7 +105,8 @@ int employer_init(struct session *s, const struct keys *k, const char *kind,
  * The push engine (coffre push): rows of a manifest deposited by worker
  * threads, each with its own HTTP connection and the shared bearer token,
  * a cache of employees' recipients, and the journal of acknowledged
- * deposits.
+ * deposits.  There may be more workers than documents encrypted at once
+ * (seal_max): the others upload or wait on the server's durable writes.
  */
 
 /* A deposited document of a row: all NULL until it is. */
@@ -145,8 +146,11 @@ struct employer_run {
     json_t *journal;         /* idempotency key -> journal entry */
     int jfd;                 /* journal, open for appending */
     char *token;             /* bearer token shared by the workers */
+    int seal_max;            /* documents encrypted at once; 0: no bound */
+    pthread_cond_t seal_cv;  /* signalled when one stops encrypting */
     pthread_mutex_t mu;      /* guards what follows, the cache, jfd */
     size_t next, done, nfailed, ndeposited, nresumed, nreplayed;
+    int sealing;             /* documents being encrypted now */
     struct timespec t0;
 };
 
