@@ -5,6 +5,7 @@
 #    to SIZE bytes with incompressible bytes) into V vaults: payslips/s end
 #    to end (read, encrypt, sign, upload, deposit with a receipt, journal,
 #    report), against a local coffred;
+#    with the CPU time of the client and of the daemon per payslip;
 #  - `restic backup` of the same N files into a fresh local repository (a
 #    peer that also encrypts and stores many small files).
 # usage: bench/push.sh [BUILD_DIR]
@@ -93,10 +94,24 @@ awk -v n="$n" 'NR == FNR { v[NR - 1] = $0; nv = NR; next }
     "$tmp/vaults" /dev/null >"$tmp/manifest.csv"
 sync
 
+# CPU seconds (user + system) of the daemon so far, from /proc.
+dcpu() {
+    awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' \
+        "/proc/$dpid/stat"
+}
+# The children's CPU seconds in the output of `times` (its second line).
+ccpu() {
+    sed -n '2s/[ms]/ /gp' "$1" |
+        awk '{ print $1 * 60 + $2 + $3 * 60 + $4 }'
+}
+
+d0=$(dcpu)
 t0=$(now)
-COFFRE_HOME="$tmp/emp" "$bin/coffre" push --manifest "$tmp/manifest.csv" \
-    --jobs "$jobs" --report "$tmp/report.csv" --no-progress 2>"$tmp/push.err"
+(COFFRE_HOME="$tmp/emp" "$bin/coffre" push --manifest "$tmp/manifest.csv" \
+    --jobs "$jobs" --report "$tmp/report.csv" --no-progress \
+    2>"$tmp/push.err" && times >"$tmp/push.times")
 t1=$(now)
+d1=$(dcpu)
 tail -1 "$tmp/push.err"
 ok=$(grep -c ',ok,' "$tmp/report.csv" || true)
 ndoc=$(sqlite3 "$tmp/data/index.sqlite" "SELECT count(*) FROM documents")
@@ -120,6 +135,9 @@ echo "machine:            $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/lo
 printf 'coffre push -j%s:    %.1f s, %.1f payslips/s, %.1f MB/s (%s rows ok, %s documents)\n' \
     "$jobs" "$cs" "$(echo "$n / $cs" | bc -l)" \
     "$(echo "$bytes / $cs / 1000000" | bc -l)" "$ok" "$ndoc"
+printf 'cpu per payslip:    client %.2f ms, daemon %.2f ms (user + system)\n' \
+    "$(echo "$(ccpu "$tmp/push.times") * 1000 / $n" | bc -l)" \
+    "$(echo "($d1 - $d0) * 1000 / $n" | bc -l)"
 printf 'restic backup:      %.1f s, %.1f files/s, %.1f MB/s (%s)\n' "$rs" \
     "$(echo "$n / $rs" | bc -l)" "$(echo "$bytes / $rs / 1000000" | bc -l)" \
     "$(restic version | cut -d' ' -f1-2)"
