@@ -478,7 +478,7 @@ static void
 test_accrual_compute_citizen_engagement(void **state)
 {
     struct accrual_contract_year in[1] = { cy(2016, 12 * 15167) };
-    struct accrual_cec cec[5];
+    struct accrual_cec cec[ACCRUAL_CEC_MAX];
     struct accrual_params p = { 0 };
     struct accrual_result *r;
     char err[128];
