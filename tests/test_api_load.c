@@ -111,11 +111,6 @@ struct client {
     int failed;                     /* a local failure (not the daemon) */
 };
 
-struct buf {
-    char *p;
-    size_t len;
-};
-
 /* Monotonic seconds. */
 static double
 now(void)
@@ -181,24 +176,6 @@ cmp_double(const void *a, const void *b)
     return ((x > y) - (x < y));
 }
 
-/* libcurl sink. */
-static size_t
-sink(char *ptr, size_t size, size_t nmemb, void *cls)
-{
-    struct buf *b = cls;
-    size_t n = size * nmemb;
-    char *np;
-
-    if ((np = realloc(b->p, b->len + n + 1)) == NULL) {
-        return (0);
-    }
-    b->p = np;
-    memcpy(b->p + b->len, ptr, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return (n);
-}
-
 /*
  * One request on the keep-alive handle ${c}; record its latency and status
  * as operation ${op} in ${st}.  Return the status (-1: no answer); the body
@@ -207,7 +184,7 @@ sink(char *ptr, size_t size, size_t nmemb, void *cls)
 static long
 lreq(CURL *c, struct stats *st, enum op op, const char *method,
     const char *path, const char *token, const void *body, size_t len,
-    struct buf *out)
+    struct api_buf *out)
 {
     struct curl_slist *h = NULL;
     char url[1024], auth[128];
@@ -230,7 +207,7 @@ lreq(CURL *c, struct stats *st, enum op op, const char *method,
     h = curl_slist_append(h, auth);
     h = curl_slist_append(h, "Expect:");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, api_curl_sink);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
     t0 = now();
     if (curl_easy_perform(c) == CURLE_OK) {
@@ -282,7 +259,7 @@ op_deposit(struct client *cl, CURL *c, uint8_t *payload, int u)
     struct api_user *usr = &users[u];
     char id[DIGEST_ID_BUFLEN], path[256], sig[2048], doc[64], *text;
     uint8_t d[DIGEST_BYTES];
-    struct buf out;
+    struct api_buf out;
     size_t len;
     json_t *o;
     long st;
@@ -331,7 +308,7 @@ op_download(struct client *cl, CURL *c, const struct deposit *dp)
 {
     char path[256], blob[DIGEST_ID_BUFLEN], id[DIGEST_ID_BUFLEN];
     uint8_t d[DIGEST_BYTES];
-    struct buf out;
+    struct api_buf out;
     long st;
 
     snprintf(path, sizeof(path), "/v1/documents/%s", dp->doc);
@@ -365,7 +342,7 @@ client_run(void *arg)
     struct client *cl = arg;
     uint8_t *payload;
     char path[256];
-    struct buf out;
+    struct api_buf out;
     CURL *c;
     int u = cl->idx % NUSERS;
     uint32_t pick;
@@ -562,7 +539,7 @@ verify_run(void *arg)
     struct client self;
     char (*ids)[64] = NULL, path[512], cursor[256] = "";
     size_t n = 0, cap = 0, j;
-    struct buf out;
+    struct api_buf out;
     json_t *o, *docs, *e, *next;
     unsigned i;
     CURL *c;

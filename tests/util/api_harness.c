@@ -244,17 +244,10 @@ api_daemon_cli(struct api_daemon *d, char *out, size_t outlen, ...)
     return (WEXITSTATUS(st));
 }
 
-/* A growing buffer for libcurl. */
-struct buf {
-    char *p;
-    size_t len;
-};
-
-/* libcurl write callback. */
-static size_t
-on_data(char *ptr, size_t size, size_t nmemb, void *cls)
+size_t
+api_curl_sink(char *ptr, size_t size, size_t nmemb, void *cls)
 {
-    struct buf *b = cls;
+    struct api_buf *b = cls;
     size_t n = size * nmemb;
     char *np;
 
@@ -274,7 +267,7 @@ api_request(struct api_daemon *d, const char *method, const char *path,
     struct api_resp *r)
 {
     struct curl_slist *hl = NULL;
-    struct buf b = { NULL, 0 }, h = { NULL, 0 };
+    struct api_buf b = { NULL, 0 }, h = { NULL, 0 };
     char url[2048], auth[128];
     CURL *c;
     size_t i;
@@ -309,9 +302,9 @@ api_request(struct api_daemon *d, const char *method, const char *path,
         hl = curl_slist_append(hl, "Expect:");
     }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, api_curl_sink);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, api_curl_sink);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
     if (curl_easy_perform(c) == CURLE_OK) {

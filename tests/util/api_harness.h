@@ -163,4 +163,17 @@ const char *api_fake_header(const char *tag);
  */
 void api_siret_make(unsigned n, char out[15]);
 
+/* A growing, NUL-terminated buffer for libcurl answers. */
+struct api_buf {
+    char *p;
+    size_t len;
+};
+
+/**
+ * api_curl_sink(ptr, size, nmemb, cls):
+ * libcurl write (or header) callback appending to the struct api_buf
+ * ${cls}.
+ */
+size_t api_curl_sink(char *ptr, size_t size, size_t nmemb, void *cls);
+
 #endif /* !API_HARNESS_H_ */
