@@ -123,16 +123,16 @@ read_status(int fd)
     return (st);
 }
 
-/* Status and error code of a POST with a raw body. */
+/* Status and error code of a request with a raw body and extra headers. */
 static void
-expect(const char *method, const char *path, const char *token,
-    const char *body, long status, const char *code)
+expect_h(const char *method, const char *path, const char *token,
+    const char *body, const char *const *hdrs, long status, const char *code)
 {
     struct api_resp r;
     char c[64];
 
     assert_int_equal(api_request(&D, method, path, token, body,
-        body != NULL ? strlen(body) : 0, NULL, &r), 0);
+        body != NULL ? strlen(body) : 0, hdrs, &r), 0);
     if (r.status != status) {
         fprintf(stderr, "%s %s -> %ld %s\n", method, path, r.status, r.body);
     }
@@ -142,6 +142,15 @@ expect(const char *method, const char *path, const char *token,
         assert_string_equal(c, code);
     }
     api_resp_free(&r);
+}
+
+/* Status and error code of a request with a raw body. */
+static void
+expect(const char *method, const char *path, const char *token,
+    const char *body, long status, const char *code)
+{
+
+    expect_h(method, path, token, body, NULL, status, code);
 }
 
 static void
@@ -191,6 +200,7 @@ test_api_json_bodies_rejected(void **state)
 static void
 test_api_oversized_json_is_413(void **state)
 {
+    static const char *const cont[] = { "Expect: 100-continue", NULL };
     size_t n = 300 * 1024;
     char *big;
 
@@ -200,10 +210,17 @@ test_api_oversized_json_is_413(void **state)
     big[0] = '{';
     big[n - 1] = '}';
     big[n] = '\0';
-    expect("POST", "/v1/login/challenge", NULL, big, 413, "too_large");
+    /*
+     * The daemon answers from Content-Length, before reading the body, and
+     * closes. A client already sending the body can meet the reset of that
+     * close before it reads the answer, so the client here waits for
+     * "100 Continue" as a careful client would: the 413 comes instead.
+     */
+    expect_h("POST", "/v1/login/challenge", NULL, big, cont, 413,
+        "too_large");
     free(big);
     /* A GET route takes no body at all. */
-    expect("GET", "/v1/health", NULL, "{}", 413, "too_large");
+    expect_h("GET", "/v1/health", NULL, "{}", cont, 413, "too_large");
 }
 
 static void
