@@ -204,22 +204,19 @@ auth_failed(struct auth *a, const char *key, int64_t now)
     pthread_mutex_unlock(&a->mtx);
 }
 
-int
-auth_authenticate(struct api_req *req)
+/*
+ * Check the token whose hash is ${req}->caller.token_hash: through the
+ * cache of recently checked tokens, else the catalog (session live, account
+ * active or pending).  Fill ${req}->caller and return 0, or answer 401 (or
+ * 5xx) and return 1.
+ */
+static int
+token_check(struct api_req *req)
 {
-    uint8_t raw[AUTH_TOKEN_BYTES];
     char acct[CATALOG_ID_BUFLEN];
     int64_t now, expires = 0;
-    const char *h;
     int r;
 
-    h = api_req_header(req, "Authorization");
-    if (h == NULL || strncmp(h, "Bearer ", 7) != 0 ||
-        ids_token_decode(h + 7, strlen(h + 7), raw, sizeof(raw)) != 0) {
-        goto unauth;
-    }
-    digest_buf(raw, sizeof(raw), req->caller.token_hash);
-    secmem_wipe(raw, sizeof(raw));
     now = api_now();
     if (cache_get(req->app->auth, req->caller.token_hash, now,
         &req->caller.acct)) {
@@ -257,4 +254,35 @@ unauth:
     api_reply_error(req, 401, "unauthenticated",
         "missing, unknown or expired token");
     return (1);
+}
+
+int
+auth_authenticate(struct api_req *req)
+{
+    uint8_t raw[AUTH_TOKEN_BYTES];
+    const char *h;
+
+    h = api_req_header(req, "Authorization");
+    if (h == NULL || strncmp(h, "Bearer ", 7) != 0 ||
+        ids_token_decode(h + 7, strlen(h + 7), raw, sizeof(raw)) != 0) {
+        memset(&req->caller, 0, sizeof(req->caller));
+        api_reply_error(req, 401, "unauthenticated",
+            "missing, unknown or expired token");
+        return (1);
+    }
+    digest_buf(raw, sizeof(raw), req->caller.token_hash);
+    secmem_wipe(raw, sizeof(raw));
+    return (token_check(req));
+}
+
+int
+auth_recheck(struct api_req *req)
+{
+
+    if (!req->caller.authed) {
+        api_reply_error(req, 401, "unauthenticated",
+            "missing, unknown or expired token");
+        return (1);
+    }
+    return (token_check(req));
 }

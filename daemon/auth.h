@@ -29,6 +29,18 @@ void auth_free(struct auth *a);
 int auth_authenticate(struct api_req *req);
 
 /**
+ * auth_recheck(req):
+ * Check again the token that authenticated ${req} (as auth_authenticate
+ * does: the cache of recently checked tokens, else the catalog), right
+ * before its handler runs.  A request whose body arrives slowly is
+ * authenticated when its headers arrive, and must not act once its token
+ * is revoked (logout), expired, or its account disabled.  Refresh
+ * ${req}->caller and return 0, or answer `401 unauthenticated` (or 5xx)
+ * and return 1.
+ */
+int auth_recheck(struct api_req *req);
+
+/**
  * auth_forget(a, hash):
  * Drop token hash ${hash} from the cache of recently checked tokens (at
  * logout).  A token is otherwise re-checked against the catalog at most

@@ -315,6 +315,23 @@ request_data(struct api_req *req, const char *data, size_t len)
     return (0);
 }
 
+/*
+ * Run the handler of ${req}, whose body is complete.  The token was
+ * checked when the headers arrived; the body may have taken long since
+ * (a client can trickle it), so it is checked again first.
+ */
+static void
+handle(struct api_req *req)
+{
+
+    if ((req->route->flags & ROUTE_AUTH) && auth_recheck(req) != 0) {
+        return;
+    }
+    if (req->route->handler(req) != 0 && !req->answered) {
+        api_reply_error(req, 500, "internal", "internal error");
+    }
+}
+
 /* A worker: run deferred handlers until told to stop and idle. */
 static void *
 worker_main(void *arg)
@@ -336,9 +353,7 @@ worker_main(void *arg)
         }
         pthread_mutex_unlock(&h->w.m);
         atomic_fetch_add(&h->busy, 1);
-        if (req->route->handler(req) != 0 && !req->answered) {
-            api_reply_error(req, 500, "internal", "internal error");
-        }
+        handle(req);
         atomic_fetch_sub(&h->busy, 1);
         if (h->app->draining) {
             atomic_store(&h->progress, now_usec());
@@ -439,9 +454,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
             defer(h, req);
             return (MHD_YES);
         }
-        if (req->route->handler(req) != 0 && !req->answered) {
-            api_reply_error(req, 500, "internal", "internal error");
-        }
+        handle(req);
     }
     return (req->answered && !req->queue_failed ? MHD_YES : MHD_NO);
 }

@@ -375,6 +375,56 @@ test_api_slow_client_does_not_block_others(void **state)
     }
 }
 
+/*
+ * A token is checked when the request starts and again when its body is
+ * complete: a request held open with a half-sent body must not outlive a
+ * logout (nor an expiry, or the operator disabling the account).
+ */
+static void
+test_api_slow_body_does_not_outlive_its_token(void **state)
+{
+    char req[1024], path[200], doc[64], id[DIGEST_ID_BUFLEN];
+    char objdir[400];
+    uint8_t dig[DIGEST_BYTES];
+    struct timespec ts = { 0, 200 * 1000 * 1000 };
+    struct api_user v;
+    int s[2], n, before;
+
+    (void)state;
+    assert_int_equal(api_user_person(&D, &v), 0);
+    assert_int_equal(api_upload_doc(&D, &v, &v, "slow-delete", 11, doc,
+        sizeof(doc)), 201);
+    /* A deletion and an upload, each waiting for its last body byte. */
+    snprintf(path, sizeof(path), "/v1/documents/%s", doc);
+    s[0] = connect_raw();
+    n = snprintf(req, sizeof(req), "DELETE %s HTTP/1.1\r\nHost: x\r\n"
+        "Authorization: Bearer %s\r\nContent-Length: 2\r\n\r\n{", path,
+        v.token);
+    send_all(s[0], req, (size_t)n);
+    digest_buf((const uint8_t *)"slow-upload", 11, dig);
+    digest_id_format(dig, id);
+    snprintf(objdir, sizeof(objdir), "%s/objects", D.data);
+    before = count_entries(objdir);
+    s[1] = connect_raw();
+    n = snprintf(req, sizeof(req), "PUT /v1/blobs/%s HTTP/1.1\r\n"
+        "Host: x\r\nAuthorization: Bearer %s\r\nContent-Length: 11\r\n\r\n"
+        "slow-uploa", id, v.token);
+    send_all(s[1], req, (size_t)n);
+    nanosleep(&ts, NULL);
+    assert_int_equal(api_status(&D, "POST", "/v1/logout", v.token, NULL),
+        204);
+    send_all(s[0], "}", 1);
+    send_all(s[1], "d", 1);
+    assert_int_equal(read_status(s[0]), 401);
+    assert_int_equal(read_status(s[1]), 401);
+    close(s[0]);
+    close(s[1]);
+    /* Nothing was done with the revoked token. */
+    assert_int_equal(count_entries(objdir), before);
+    assert_int_equal(api_user_login(&D, &v), 200);
+    assert_int_equal(api_status(&D, "GET", path, v.token, NULL), 200);
+}
+
 static void
 test_api_early_413_without_reading_body(void **state)
 {
@@ -467,6 +517,7 @@ main(void)
         cmocka_unit_test(test_api_bad_headers),
         cmocka_unit_test(test_api_truncated_upload_leaves_nothing),
         cmocka_unit_test(test_api_slow_client_does_not_block_others),
+        cmocka_unit_test(test_api_slow_body_does_not_outlive_its_token),
         cmocka_unit_test(test_api_early_413_without_reading_body),
         cmocka_unit_test(test_api_sighup_reopens_log),
         /* Last: it stops the daemon (teardown checks the exit status). */
