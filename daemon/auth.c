@@ -30,6 +30,7 @@ struct auth {
     pthread_mutex_t mtx;
     struct slot slots[AUTH_THROTTLE_SLOTS];
     pthread_mutex_t cmtx;
+    uint64_t forgets;              /* auth_forget() calls so far (cmtx) */
     struct cached cache[AUTH_CACHE_SLOTS];
 };
 
@@ -77,15 +78,17 @@ cache_slot(struct auth *a, const uint8_t h[CATALOG_HASH_BYTES])
 /*
  * If token hash ${h} was checked less than AUTH_CACHE_SECS ago and its
  * session has not expired, copy its account into ${acct} and return 1.
+ * Else return 0 and set ${*gen} for the cache_put() of a catalog check.
  */
 static int
 cache_get(struct auth *a, const uint8_t h[CATALOG_HASH_BYTES], int64_t now,
-    struct catalog_account *acct)
+    struct catalog_account *acct, uint64_t *gen)
 {
     struct cached *c = cache_slot(a, h);
     int hit;
 
     pthread_mutex_lock(&a->cmtx);
+    *gen = a->forgets;
     hit = c->checked != 0 && now - c->checked < AUTH_CACHE_SECS &&
         now >= c->checked && now < c->expires &&
         secmem_eq(c->hash, h, CATALOG_HASH_BYTES);
@@ -96,14 +99,23 @@ cache_get(struct auth *a, const uint8_t h[CATALOG_HASH_BYTES], int64_t now,
     return (hit);
 }
 
-/* Remember that token hash ${h} is a valid session of ${acct}. */
+/*
+ * Remember that token hash ${h} is a valid session of ${acct}, as read
+ * from the catalog after a cache_get() that set ${gen}.  If a token was
+ * forgotten since (a logout may have revoked this very one after the
+ * read), remember nothing: the next request asks the catalog again.
+ */
 static void
 cache_put(struct auth *a, const uint8_t h[CATALOG_HASH_BYTES], int64_t now,
-    int64_t expires, const struct catalog_account *acct)
+    int64_t expires, const struct catalog_account *acct, uint64_t gen)
 {
     struct cached *c = cache_slot(a, h);
 
     pthread_mutex_lock(&a->cmtx);
+    if (a->forgets != gen) {
+        pthread_mutex_unlock(&a->cmtx);
+        return;
+    }
     memcpy(c->hash, h, CATALOG_HASH_BYTES);
     c->checked = now;
     c->expires = expires;
@@ -117,6 +129,7 @@ auth_forget(struct auth *a, const uint8_t *h)
     struct cached *c = cache_slot(a, h);
 
     pthread_mutex_lock(&a->cmtx);
+    a->forgets++;
     if (secmem_eq(c->hash, h, CATALOG_HASH_BYTES)) {
         secmem_wipe(c, sizeof(*c));
     }
@@ -215,11 +228,12 @@ token_check(struct api_req *req)
 {
     char acct[CATALOG_ID_BUFLEN];
     int64_t now, expires = 0;
+    uint64_t gen;
     int r;
 
     now = api_now();
     if (cache_get(req->app->auth, req->caller.token_hash, now,
-        &req->caller.acct)) {
+        &req->caller.acct, &gen)) {
         goto ok;
     }
     r = catalog_session_lookup(req->app->cat, req->caller.token_hash,
@@ -242,7 +256,7 @@ token_check(struct api_req *req)
         goto unauth;
     }
     cache_put(req->app->auth, req->caller.token_hash, now, expires,
-        &req->caller.acct);
+        &req->caller.acct, gen);
 
 ok:
     req->caller.authed = 1;

@@ -43,10 +43,12 @@ int auth_recheck(struct api_req *req);
 /**
  * auth_forget(a, hash):
  * Drop token hash ${hash} from the cache of recently checked tokens (at
- * logout).  A token is otherwise re-checked against the catalog at most
- * AUTH_CACHE_SECS after its last check, so that a session revoked by
- * another process (account disabled by the operator, logout through
- * another daemon) stops working within that time.
+ * logout, after the session is revoked in the catalog).  A check already
+ * under way, which may have read the session before the revocation, does
+ * not cache what it read.  A token is otherwise re-checked against the
+ * catalog at most AUTH_CACHE_SECS after its last check, so that a session
+ * revoked by another process (account disabled by the operator, logout
+ * through another daemon) stops working within that time.
  */
 void auth_forget(struct auth *a, const uint8_t *hash);
 
