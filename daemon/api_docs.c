@@ -470,7 +470,7 @@ api_doc_list(struct api_req *req)
     struct catalog_doc_query q;
     struct catalog_account owner;
     struct jsontext t = { NULL, 0, 0, 0 };
-    size_t i;
+    size_t i, n = 0;
     int r;
 
     if (ids_vault_parse(req->params[0], strlen(req->params[0]), NULL) != 0) {
@@ -494,13 +494,15 @@ api_doc_list(struct api_req *req)
     }
     jsontext_raw(&t, "{\"documents\":[", 14);
     for (i = 0; i < list.n; i++) {
-        if (i > 0) {
-            jsontext_raw(&t, ",", 1);
-        }
-        if (docs_record_write(req, &list.v[i], &owner, &t) != 0) {
+        /* 1: deleted since the list was read, left out. */
+        if ((r = docs_record_write(req, &list.v[i], &owner, n == 0,
+            &t)) < 0) {
             catalog_document_list_free(&list);
             free(t.p);
             return (-1);
+        }
+        if (r == 0) {
+            n++;
         }
     }
     jsontext_raw(&t, "],\"next\":", 9);

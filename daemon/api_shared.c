@@ -14,8 +14,8 @@
 /*
  * Append the record of ${doc} to ${t} (after a comma unless ${first}),
  * with its owner looked up; the owner in ${last} is reused while the same
- * vault's documents follow each other.  Return 0, 1 if the owner is gone
- * (the record is skipped), or -1 on failure.
+ * vault's documents follow each other.  Return 0, 1 if the owner, the
+ * document or the grant is gone (the record is skipped), or -1 on failure.
  */
 static int
 shared_record(struct api_req *req, const struct catalog_document *doc,
@@ -35,10 +35,7 @@ shared_record(struct api_req *req, const struct catalog_document *doc,
         }
         *have_last = 1;
     }
-    if (!first) {
-        jsontext_raw(t, ",", 1);
-    }
-    return (docs_record_write(req, doc, last, t));
+    return (docs_record_write(req, doc, last, first, t));
 }
 
 int

@@ -158,16 +158,20 @@ docs_view_write(struct api_req *req, const struct catalog_doc_view *v,
 
 int
 docs_record_write(struct api_req *req, const struct catalog_document *doc,
-    const struct catalog_account *owner, struct jsontext *t)
+    const struct catalog_account *owner, int first, struct jsontext *t)
 {
     struct catalog_account dep;
     struct catalog_grant g;
     const struct catalog_account *dp = &dep;
     int rc;
 
-    if (catalog_grant_get(req->app->cat, doc->id, req->caller.acct.id,
-        &g) != 0) {
-        return (-1);
+    /* The listing was read before: a deletion or revocation may follow. */
+    if ((rc = catalog_grant_get(req->app->cat, doc->id, req->caller.acct.id,
+        &g)) != 0) {
+        return (rc == STORAGE_ENOTFOUND ? 1 : -1);
+    }
+    if (!first) {
+        jsontext_raw(t, ",", 1);
     }
     if (strcmp(doc->depositor, req->caller.acct.id) == 0) {
         dp = &req->caller.acct;

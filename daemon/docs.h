@@ -45,14 +45,16 @@ int docs_view_write(struct api_req *req, const struct catalog_doc_view *v,
     struct jsontext *t);
 
 /**
- * docs_record_write(req, doc, owner, t):
- * Append the record view of ${doc} with the caller's own header
- * (docs/API.md) as a JSON object to ${t}.  Return 0, or -1 if the caller
- * holds no grant or on failure.
+ * docs_record_write(req, doc, owner, first, t):
+ * Append the record view of ${doc} (a row of a listing) with the caller's
+ * own header (docs/API.md) as a JSON object to ${t}, after a comma unless
+ * ${first}.  Return 0; 1 with nothing written if the caller holds no
+ * grant on it (the document was deleted or the grant revoked since the
+ * listing was read); or -1 on failure.
  */
 int docs_record_write(struct api_req *req,
     const struct catalog_document *doc, const struct catalog_account *owner,
-    struct jsontext *t);
+    int first, struct jsontext *t);
 
 /**
  * docs_class_known(c):

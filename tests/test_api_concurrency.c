@@ -1,7 +1,8 @@
 /*
  * Many clients at once: concurrent uploads and deposits (handled on the
  * daemon's worker pool with suspended connections) and reads must all
- * succeed, and the vault must then list exactly what was deposited.
+ * succeed, and the vault must then list exactly what was deposited; a
+ * listing made while documents are being deleted must succeed too.
  */
 #define _DEFAULT_SOURCE
 
@@ -122,11 +123,100 @@ test_api_concurrent_deposits_all_land(void **state)
     api_resp_free(&r);
 }
 
+#define DELETES 32
+
+/* Document ids to delete, and how the deleter fared. */
+static struct {
+    char ids[DELETES][64];
+    int n;
+    int fails;
+    volatile int done;
+} del;
+
+/* Delete the documents of ${del}, one after the other. */
+static void *
+deleter(void *arg)
+{
+    char path[128];
+    int i;
+
+    (void)arg;
+    for (i = 0; i < del.n; i++) {
+        snprintf(path, sizeof(path), "/v1/documents/%s", del.ids[i]);
+        if (api_status(&D, "DELETE", path, owner.token, NULL) != 204) {
+            del.fails++;
+        }
+    }
+    del.done = 1;
+    return (NULL);
+}
+
+/*
+ * A listing reads the documents, then each one's header: a document
+ * deleted in between is left out of the page, never a server error.  The
+ * oldest documents go first, so that the listing meets them last.
+ */
+static void
+test_api_listing_during_deletions(void **state)
+{
+    char path[256];
+    struct api_resp r;
+    pthread_t t;
+    json_t *o, *docs;
+    size_t n, i;
+    int lists = 0, errors = 0;
+
+    (void)state;
+    snprintf(path, sizeof(path), "/v1/vaults/%s/documents?limit=200",
+        owner.vault);
+    assert_int_equal(api_request(&D, "GET", path, owner.token, NULL, 0,
+        NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(o = json_loads(r.body, 0, NULL));
+    api_resp_free(&r);
+    docs = json_object_get(o, "documents");
+    n = json_array_size(docs);
+    assert_true(n >= DELETES);
+    memset(&del, 0, sizeof(del));
+    for (i = 0; i < DELETES; i++) {
+        snprintf(del.ids[i], sizeof(del.ids[i]), "%s",
+            json_string_value(json_object_get(json_array_get(docs,
+            n - 1 - i), "document")));
+    }
+    del.n = DELETES;
+    json_decref(o);
+    assert_int_equal(pthread_create(&t, NULL, deleter, NULL), 0);
+    while (!del.done) {
+        assert_int_equal(api_request(&D, "GET", path, owner.token, NULL, 0,
+            NULL, &r), 0);
+        if (r.status != 200) {
+            fprintf(stderr, "listing during deletions: %ld %s", r.status,
+                r.body);
+            errors++;
+        }
+        api_resp_free(&r);
+        lists++;
+    }
+    pthread_join(t, NULL);
+    printf("listings during %d deletions: %d, failed: %d\n", DELETES,
+        lists, errors);
+    assert_int_equal(del.fails, 0);
+    assert_int_equal(errors, 0);
+    assert_int_equal(api_request(&D, "GET", path, owner.token, NULL, 0,
+        NULL, &r), 0);
+    assert_non_null(o = json_loads(r.body, 0, NULL));
+    assert_int_equal(json_array_size(json_object_get(o, "documents")),
+        n - DELETES);
+    json_decref(o);
+    api_resp_free(&r);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_api_concurrent_deposits_all_land),
+        cmocka_unit_test(test_api_listing_during_deletions),
     };
 
     return (cmocka_run_group_tests(tests, setup, teardown));
