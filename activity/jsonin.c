@@ -10,7 +10,25 @@ int jsonin_bad(struct jsonin *c, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(c->err, c->errlen, fmt, ap);
   va_end(ap);
+  if (c->errlen > 0) {
+    jsonin_scrub(c->err);
+  }
   return (JSONIN_EINVALID);
+}
+
+void jsonin_scrub(char *s) {
+  unsigned char *p = (unsigned char *)s;
+
+  for (; *p != '\0'; p++) {
+    if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+      /* U+0080..U+009F: C1 controls (CSI is U+009B). */
+      p[0] = '?';
+      p[1] = '?';
+      p++;
+    } else if (*p < 0x20 || *p == 0x7f) {
+      p[0] = '?';
+    }
+  }
 }
 
 int jsonin_only_keys(struct jsonin *c, const json_t *o, const char *where,

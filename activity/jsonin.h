@@ -22,10 +22,19 @@ struct jsonin {
 
 /**
  * jsonin_bad(c, fmt, ...):
- * Write the message into ${c}'s buffer; return JSONIN_EINVALID.
+ * Write the message into ${c}'s buffer (scrubbed: jsonin_scrub()); return
+ * JSONIN_EINVALID.
  */
 int jsonin_bad(struct jsonin *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/**
+ * jsonin_scrub(s):
+ * Replace, in place, every control character of the NUL-terminated ${s}
+ * (C0, DEL, and C1 encoded in UTF-8) with '?', so that a message quoting
+ * a document stays one line and carries no terminal escape.
+ */
+void jsonin_scrub(char *s);
 
 /**
  * jsonin_only_keys(c, o, where, allowed):

@@ -561,6 +561,8 @@ statement_diff(struct statement_diffs *d, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(s, (size_t)n + 1, fmt, ap);
     va_end(ap);
+    /* Differences quote the statement: keep them one plain line. */
+    jsonin_scrub(s);
     d->v[d->n++] = s;
     return (0);
 }

@@ -136,7 +136,8 @@ int statement_compare(const json_t *stated, const json_t *computed,
 
 /**
  * statement_diff(d, fmt, ...):
- * Record one difference.  Return 0 or -1.
+ * Record one difference, its control characters replaced with '?' (it
+ * quotes the statement, which is untrusted text).  Return 0 or -1.
  */
 int statement_diff(struct statement_diffs *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

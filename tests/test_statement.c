@@ -392,6 +392,59 @@ test_statement_compare_names_differences(void **state)
     json_decref(b);
 }
 
+/* Nonzero if ${s} holds a control character (C0, DEL, or C1 in UTF-8). */
+static int
+has_control(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    for (; *p != '\0'; p++) {
+        if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 &&
+            p[1] <= 0x9f)) {
+            return (1);
+        }
+    }
+    return (0);
+}
+
+static void
+test_statement_diffs_hold_no_control_characters(void **state)
+{
+    struct statement_diffs d;
+    struct statement *st;
+    json_t *a, *b;
+    char err[256];
+    size_t i;
+
+    (void)state;
+    memset(&d, 0, sizeof(d));
+    /* A difference is one line: no line end, escape or C1 control from
+     * the statement reaches the terminal of the service that reads it. */
+    assert_int_equal(statement_diff(&d, "x: %s", "a\nb\x1b[8m\r\x7f"
+        "\xc2\x9b" "2J\xc3\xa9"), 0);
+    assert_string_equal(d.v[0], "x: a?b?[8m????2J\xc3\xa9");
+    /* A period key is built from the stated strings. */
+    a = json_pack("[{s:s,s:s,s:s}]", "month", "2016-0\n", "siret",
+        "7328\x1b[8m", "contract_start", "\r2015");
+    b = json_pack("[{s:s,s:s}]", "month", "2016-01", "siret",
+        "73282932000074");
+    assert_int_equal(statement_compare(a, b, "periods", &d), 0);
+    assert_true(d.n > 1);
+    for (i = 0; i < d.n; i++) {
+        if (has_control(d.v[i])) {
+            fail_msg("difference %zu holds a control character", i);
+        }
+    }
+    json_decref(a);
+    json_decref(b);
+    statement_diffs_clear(&d);
+    /* Nor does a parse error that names a member. */
+    assert_int_equal(parse("{\"schema\":\"coffre.activity-statement/1\","
+        "\"\\u001b[8m\\n\":1}", &st, err, sizeof(err)), STATEMENT_EINVALID);
+    assert_non_null(strstr(err, "unknown member"));
+    assert_false(has_control(err));
+}
+
 static void
 test_statement_ids(void **state)
 {
@@ -421,6 +474,7 @@ main(void)
         cmocka_unit_test(test_statement_recompute_uses_only_verified_facts),
         cmocka_unit_test(test_statement_recompute_checks_each_fact),
         cmocka_unit_test(test_statement_compare_names_differences),
+        cmocka_unit_test(test_statement_diffs_hold_no_control_characters),
         cmocka_unit_test(test_statement_ids),
     };
 
