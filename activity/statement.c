@@ -363,6 +363,10 @@ parse_root(struct jsonin *c, const json_t *root, struct statement *st)
             return (rc);
         }
     }
+    /* A period is a contract-month of one fact at least. */
+    if (json_array_size(st->periods) > st->nfacts) {
+        return (jsonin_bad(c, "\"periods\": more entries than facts"));
+    }
     return (0);
 }
 

@@ -70,7 +70,8 @@ struct statement_diffs {
 /**
  * statement_parse(buf, len, out, err, errlen):
  * Parse the statement ${buf} of ${len} bytes strictly (unknown members,
- * wrong types and malformed ids are refused).  On success store a new
+ * wrong types, malformed ids and more periods than facts are refused).
+ * On success store a new
  * statement in ${out} (statement_free()) and return 0.  Return
  * STATEMENT_ENOTSTATEMENT if the bytes are not a JSON object naming the
  * statement schema, STATEMENT_EINVALID with a message in ${err} if they are

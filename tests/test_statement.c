@@ -235,6 +235,32 @@ test_statement_parse_refuses_bad_members(void **state)
 }
 
 static void
+test_statement_parse_refuses_more_periods_than_facts(void **state)
+{
+    struct statement *st = make_statement();
+    char err[256], *text = statement_text(st);
+    json_t *j = json_loads(text, 0, NULL), *p;
+    size_t i;
+
+    (void)state;
+    /* Each period comes from one fact at least: a statement that states
+     * more is not one a client made, and would make the service compare
+     * every stated period with every recomputed one. */
+    assert_non_null(j);
+    p = json_object_get(j, "periods");
+    assert_int_equal(json_array_size(p), 12);
+    assert_int_equal(parse_json(j, err, sizeof(err)), 0);
+    for (i = 0; i < 1; i++) {
+        assert_int_equal(json_array_append(p, json_array_get(p, 0)), 0);
+    }
+    assert_int_equal(parse_json(j, err, sizeof(err)), STATEMENT_EINVALID);
+    assert_non_null(strstr(err, "periods"));
+    json_decref(j);
+    free(text);
+    statement_free(st);
+}
+
+static void
 test_statement_parse_survives_every_truncation(void **state)
 {
     struct statement *st = make_statement(), *g;
@@ -470,6 +496,7 @@ main(void)
         cmocka_unit_test(test_statement_round_trip),
         cmocka_unit_test(test_statement_parse_tells_other_documents_apart),
         cmocka_unit_test(test_statement_parse_refuses_bad_members),
+        cmocka_unit_test(test_statement_parse_refuses_more_periods_than_facts),
         cmocka_unit_test(test_statement_parse_survives_every_truncation),
         cmocka_unit_test(test_statement_recompute_uses_only_verified_facts),
         cmocka_unit_test(test_statement_recompute_checks_each_fact),
