@@ -746,19 +746,21 @@ done:
     return (rc);
 }
 
-/* A balance {"amount":…,"unit":…} as text. */
+/* A balance {"amount":…,"unit":…} as text.  It is the statement's, not
+ * yet checked: a unit other than those of accrual_to_json() is not
+ * printed (it could hold a terminal escape). */
 static void
 balance_text(const json_t *bal, char *out, size_t outlen)
 {
     const char *unit = json_string_value(json_object_get(bal, "unit"));
     double a = json_number_value(json_object_get(bal, "amount"));
 
-    if (unit == NULL) {
-        snprintf(out, outlen, "?");
-    } else if (strcmp(unit, "EUR") == 0) {
+    if (unit != NULL && strcmp(unit, "EUR") == 0) {
         snprintf(out, outlen, "%.2f EUR", a);
+    } else if (unit != NULL && strcmp(unit, "h") == 0) {
+        snprintf(out, outlen, "%.0f h", a);
     } else {
-        snprintf(out, outlen, "%.0f %.8s", a, unit);
+        snprintf(out, outlen, "?");
     }
 }
 

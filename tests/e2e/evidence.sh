@@ -6,8 +6,10 @@
 # service, which pulls it and finds the same accrual; after revocation the
 # service gets nothing; statements with altered facts, an altered
 # accrual, facts signed for another vault or made out to another service
-# are flagged with exit code 5; payroll facts whose signature the server
-# swapped are warnings and left out of the periods and of new statements.
+# are flagged with exit code 5, and what they say reaches the service's
+# terminal without control characters; payroll facts whose signature the
+# server swapped are warnings and left out of the periods and of new
+# statements.
 set -u
 . "${COFFRE_SRCDIR:-.}/tests/e2e/_lib.sh"
 need python3 sqlite3 sha256sum
@@ -194,6 +196,25 @@ check "facts signed for another vault: FLAGGED" grep -q "$alt3  $vault  2016-202
 check "facts signed for another vault: named" grep -q "(SIRET $SIRET, 2016-02): signed for another vault" pull5.txt
 check "made out to another service: FLAGGED" grep -q "the statement is for service other-service" pull5.txt
 check "not a statement: FLAGGED" grep -q "not a valid statement: not an activity statement" pull5.txt
+# Text the person wrote into a statement reaches the service's terminal
+# as one plain line per difference: no line end that forges a line, no
+# escape that hides "FLAGGED" (ESC[8m conceals what follows).
+"$PY" - statement.json <<'EOF'
+import json, sys
+st = json.load(open(sys.argv[1]))
+st["accrual"]["balance"]["unit"] = "\u001b[8m"
+st["periods"][0]["month"] = "\nFORGED"
+st["periods"][1]["siret"] = "\u001b[8m\u009b8m"
+json.dump(st, open("altered-text.json", "w"), indent=2)
+EOF
+alt6=$(me put --class evidence altered-text.json | cut -f1)
+check "share a statement with control characters" me share "$alt6" --with cnav
+check "pull flags it (exit 5)" code 5 sh -c 'COFFRE_HOME="$1" "$C" evidence pull >pull7.txt' _ "$S"
+check "its line: FLAGGED" grep -q "^$alt6  $vault  2016-2020  .*FLAGGED$" pull7.txt
+check "no control character in the output" sh -c '! LC_ALL=C grep -q "[[:cntrl:]]" pull7.txt'
+check "no C1 control in the output" sh -c '! grep -q "$(printf "\302\233")" pull7.txt'
+check "no line forged" sh -c '! grep -q "^FORGED" pull7.txt'
+check "revoke it" sh -c 'COFFRE_HOME="$1" "$C" evidence revoke "$2" >/dev/null' _ "$P" "$alt6"
 
 # Revoking one statement by id leaves the others.
 check "revoke one by id" sh -c 'COFFRE_HOME="$1" "$C" evidence revoke "$2" >/dev/null' _ "$P" "$alt1"
