@@ -537,7 +537,9 @@ struct keycache {
 };
 
 /* The minisign key of directory entry ${dir}/${name} into ${key}.  Return
- * 0, or -1 if the directory does not know it (a message is printed). */
+ * EXIT_OK; EXIT_NOTFOUND if the directory does not know it or gives no
+ * key; another exit code if the directory could not be asked (a message
+ * is printed): that says nothing of the entry. */
 static int
 dir_key(struct session *s, const char *dir, const char *name,
     char key[STATEMENT_KEY_LEN + 1])
@@ -545,50 +547,64 @@ dir_key(struct session *s, const char *dir, const char *name,
     json_t *resp = NULL;
     const char *k;
     char *e, *p1, *path;
-    int rc = -1;
+    int rc;
 
     key[0] = '\0';
     if ((e = http_escape(name)) == NULL) {
-        return (-1);
+        return (EXIT_ERR);
     }
     p1 = str_concat(dir, e);
     free(e);
     if ((path = p1) == NULL) {
-        return (-1);
+        return (EXIT_ERR);
     }
-    if (api_call(s, "GET", path, NULL, 200, name, &resp) == EXIT_OK &&
-        (k = json_string_value(json_object_get(resp, "minisign_key"))) !=
-        NULL && strlen(k) == STATEMENT_KEY_LEN) {
-        memcpy(key, k, STATEMENT_KEY_LEN + 1);
-        rc = 0;
+    if ((rc = api_call(s, "GET", path, NULL, 200, name, &resp)) ==
+        EXIT_OK) {
+        if ((k = json_string_value(json_object_get(resp,
+            "minisign_key"))) != NULL && strlen(k) == STATEMENT_KEY_LEN) {
+            memcpy(key, k, STATEMENT_KEY_LEN + 1);
+        } else {
+            rc = EXIT_NOTFOUND;
+        }
     }
     json_decref(resp);
     free(path);
     return (rc);
 }
 
-/* The employer key of ${siret}, cached; NULL if unknown. */
-static const char *
-employer_key(struct session *s, struct keycache *kc, const char *siret)
+/* The employer key of ${siret}, cached, into *${key} (NULL if the
+ * directory does not know it).  Return EXIT_OK, or the exit code of a
+ * directory that could not be asked (not cached). */
+static int
+employer_key(struct session *s, struct keycache *kc, const char *siret,
+    const char **key)
 {
     size_t i;
+    int rc;
 
+    *key = NULL;
     for (i = 0; i < kc->n; i++) {
         if (strcmp(kc->v[i].name, siret) == 0) {
-            return (kc->v[i].key[0] != '\0' ? kc->v[i].key : NULL);
+            *key = kc->v[i].key[0] != '\0' ? kc->v[i].key : NULL;
+            return (EXIT_OK);
         }
     }
     if (kc->n == EMPLOYERS_MAX) {
         kc->n = 0;  /* forget them all: a statement rarely has so many */
     }
+    rc = dir_key(s, "/v1/directory/employers/", siret, kc->v[kc->n].key);
+    if (rc != EXIT_OK && rc != EXIT_NOTFOUND) {
+        return (rc);
+    }
     snprintf(kc->v[kc->n].name, sizeof(kc->v[kc->n].name), "%s", siret);
-    (void)dir_key(s, "/v1/directory/employers/", siret, kc->v[kc->n].key);
     kc->n++;
-    return (kc->v[kc->n - 1].key[0] != '\0' ? kc->v[kc->n - 1].key : NULL);
+    *key = kc->v[kc->n - 1].key[0] != '\0' ? kc->v[kc->n - 1].key : NULL;
+    return (EXIT_OK);
 }
 
 /* Verify fact ${i} of ${st}; record what is wrong in ${d}.  Return 1 if it
- * may be used, 0 if not, -1 on allocation failure. */
+ * may be used, 0 if not, -1 on allocation failure or if the directory
+ * could not be asked (a message is printed). */
 static int
 check_fact(struct session *s, struct keycache *kc, const struct statement *st,
     size_t i, struct statement_diffs *d)
@@ -600,7 +616,10 @@ check_fact(struct session *s, struct keycache *kc, const struct statement *st,
     const char *key;
     char why[200], period[8];
 
-    if ((key = employer_key(s, kc, f->siret)) == NULL) {
+    if (employer_key(s, kc, f->siret, &key) != EXIT_OK) {
+        return (-1);
+    }
+    if (key == NULL) {
         return (statement_diff(d, "facts[%zu] (SIRET %s, %s): the employer "
             "is not in the directory", i, f->siret, f->period) ? -1 : 0);
     }
@@ -670,9 +689,13 @@ check_statement(struct session *s, struct keycache *kc, json_t *rec,
             "owner", dep) ? EXIT_ERR : EXIT_OK);
     }
     /* The person's key comes from the directory, not from the record. */
-    if (dir_key(s, "/v1/directory/vaults/", vault, key) != 0) {
+    if ((r = dir_key(s, "/v1/directory/vaults/", vault, key)) ==
+        EXIT_NOTFOUND) {
         return (statement_diff(&p->d, "the vault is not in the directory")
             ? EXIT_ERR : EXIT_OK);
+    }
+    if (r != EXIT_OK) {
+        return (r);
     }
     if (json_object_set_new(rec, "signer_key", json_string(key)) != 0) {
         return (EXIT_ERR);

@@ -247,4 +247,62 @@ check "the service agrees with the smaller statement" sh -c 'COFFRE_HOME="$1" "$
     test "$(jget pull6.json "[(s[\"ok\"], len(s[\"differences\"])) for s in j[\"statements\"]]")" = "[(True, 0)]"' \
     _ "$P" "$alt2" "$alt3" "$alt4" "$S" "$doc2" "$alt5"
 check "10 facts in it" sh -c 'COFFRE_HOME="$1" "$C" get "$(cat doc3.txt)" -o st3.json && test "$(jget st3.json "len(j[\"facts\"])")" = 10' _ "$P"
+# A directory that fails to answer is not a directory that does not know
+# the vault or the employer: the pull stops with an error, and flags
+# nothing.  A proxy answers 503 for the paths listed in $W/fail.
+cat >"$W/proxy" <<EOF
+#!$PY
+import http.client, http.server, os, sys, threading, urllib.parse
+up = urllib.parse.urlsplit(sys.argv[1])
+threading.Timer(300, lambda: os._exit(1)).start()
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a):
+        pass
+    def reply(self, status, headers, data):
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def do_any(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n) if n else None
+        for p in open(sys.argv[2]).read().split():
+            if self.path.startswith(p):
+                return self.reply(503, [("Content-Type", "application/json")],
+                    b'{"error":{"code":"unavailable","message":"busy"}}')
+        c = http.client.HTTPConnection(up.hostname, up.port)
+        c.request(self.command, self.path, body, {k: v for k, v in
+            self.headers.items() if k.lower() not in ("host", "connection")})
+        r = c.getresponse()
+        data = r.read()
+        self.reply(r.status, [(k, v) for k, v in r.getheaders() if k.lower()
+            not in ("transfer-encoding", "connection", "content-length")], data)
+    do_GET = do_POST = do_PUT = do_DELETE = do_any
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[3] + ".tmp", "w").write(str(s.server_address[1]))
+os.rename(sys.argv[3] + ".tmp", sys.argv[3])
+s.serve_forever()
+EOF
+chmod +x "$W/proxy"
+: >"$W/fail"
+"$W/proxy" "$URL" "$W/fail" "$W/proxy.port" &
+proxy=$!
+_i=0
+while [ ! -s "$W/proxy.port" ] && [ $_i -lt 200 ]; do _i=$((_i + 1)); sleep 0.05; done
+cp -R "$S" "$T/s2"
+"$PY" -c 'import json,sys
+c = json.load(open(sys.argv[1])); c["server"] = sys.argv[2]
+json.dump(c, open(sys.argv[1], "w"))' "$T/s2/config.json" "http://127.0.0.1:$(cat "$W/proxy.port")"
+check "pull through the proxy: OK" sh -c 'COFFRE_HOME="$1" "$C" evidence pull >pull8.txt && grep -q "  OK$" pull8.txt' _ "$T/s2"
+echo /v1/directory/employers/ >"$W/fail"
+check "employer directory unavailable: an error (exit 1), not a flag" code 1 sh -c 'COFFRE_HOME="$1" "$C" evidence pull >pull9.txt 2>pull9.err' _ "$T/s2"
+check "employer directory unavailable: not said to be absent" sh -c '! grep -q "not in the directory" pull9.txt && ! grep -q FLAGGED pull9.txt && grep -q "HTTP 503" pull9.err'
+echo /v1/directory/vaults/ >"$W/fail"
+check "vault directory unavailable: an error (exit 1), not a flag" code 1 sh -c 'COFFRE_HOME="$1" "$C" evidence pull >pull10.txt 2>pull10.err' _ "$T/s2"
+check "vault directory unavailable: not said to be absent" sh -c '! grep -q "not in the directory" pull10.txt && ! grep -q FLAGGED pull10.txt && grep -q "HTTP 503" pull10.err'
+kill "$proxy" 2>/dev/null
+wait "$proxy" 2>/dev/null
 finish evidence
