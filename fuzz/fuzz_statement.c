@@ -11,6 +11,7 @@
  * The activity-statement reader, then what a service does with what it
  * accepts: write it back (the same text must parse to the same
  * statement), recompute periods and accrual from its facts and compare.
+ * Errors and differences, which the service prints, are plain text.
  */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -23,6 +24,21 @@ check(int cond)
     if (!cond) {
         abort();
     }
+}
+
+/* Nonzero if ${s} holds no control character (C0, DEL, C1 in UTF-8). */
+static int
+plain(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    for (; *p != '\0'; p++) {
+        if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 &&
+            p[1] <= 0x9f)) {
+            return (0);
+        }
+    }
+    return (1);
 }
 
 int
@@ -40,6 +56,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rc == STATEMENT_EINVALID || rc == -1);
     if (rc != 0) {
         check(st == NULL);
+        check(plain(err));
         return (0);
     }
     check(st->from >= 2015 && st->from <= st->to);
@@ -72,6 +89,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         json_decref(p);
         json_decref(a);
+    }
+    for (i = 0; i < d.n; i++) {
+        check(plain(d.v[i]));
     }
     statement_diffs_clear(&d);
     statement_free(st);
