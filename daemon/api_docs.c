@@ -463,15 +463,20 @@ reply_text(struct api_req *req, struct jsontext *t)
     return (api_reply_text(req, 200, t->p, t->len));
 }
 
+/* A row of the owner's listing (docs_item_fn); ${cookie} is the owner. */
+static int
+owner_record(struct api_req *req, const struct catalog_document *doc,
+    int first, struct jsontext *t, void *cookie)
+{
+
+    return (docs_record_write(req, doc, cookie, first, t));
+}
+
 int
 api_doc_list(struct api_req *req)
 {
-    struct catalog_document_list list;
     struct catalog_doc_query q;
     struct catalog_account owner;
-    struct jsontext t = { NULL, 0, 0, 0 };
-    size_t i, n = 0;
-    int r;
 
     if (ids_vault_parse(req->params[0], strlen(req->params[0]), NULL) != 0) {
         return (api_reply_error(req, 400, "bad_id", "malformed vault"));
@@ -482,34 +487,8 @@ api_doc_list(struct api_req *req)
     }
     owner = req->caller.acct;
     memset(&q, 0, sizeof(q));
-    if (docs_list_query(req, &q)) {
-        return (0);
-    }
     q.vault = owner.id;
-    if ((r = catalog_document_list(req->app->cat, &q, &list)) != 0) {
-        if (r == STORAGE_EINVAL) {
-            return (api_reply_error(req, 400, "bad_query", "bad cursor"));
-        }
-        return (api_reply_storage(req, r, ""));
-    }
-    jsontext_raw(&t, "{\"documents\":[", 14);
-    for (i = 0; i < list.n; i++) {
-        /* 1: deleted since the list was read, left out. */
-        if ((r = docs_record_write(req, &list.v[i], &owner, n == 0,
-            &t)) < 0) {
-            catalog_document_list_free(&list);
-            free(t.p);
-            return (-1);
-        }
-        if (r == 0) {
-            n++;
-        }
-    }
-    jsontext_raw(&t, "],\"next\":", 9);
-    jsontext_str(&t, list.next[0] != '\0' ? list.next : NULL);
-    jsontext_raw(&t, "}\n", 2);
-    catalog_document_list_free(&list);
-    return (reply_text(req, &t));
+    return (docs_list(req, &q, owner_record, &owner));
 }
 
 int

@@ -202,8 +202,9 @@ docs_class_known(const char *c)
     return (0);
 }
 
-int
-docs_list_query(struct api_req *req, struct catalog_doc_query *q)
+/* Read a listing's query into ${q}.  Return 0; or answer 400 and return 1. */
+static int
+list_query(struct api_req *req, struct catalog_doc_query *q)
 {
     static const char *const qnames[] = { "class", "since", "until",
         "limit", "cursor", NULL };
@@ -229,4 +230,45 @@ docs_list_query(struct api_req *req, struct catalog_doc_query *q)
     q->cursor = qv[4];
     q->limit = (size_t)limit;
     return (0);
+}
+
+int
+docs_list(struct api_req *req, struct catalog_doc_query *q,
+    docs_item_fn *item, void *cookie)
+{
+    struct catalog_document_list list;
+    struct jsontext t = { NULL, 0, 0, 0 };
+    size_t i, n = 0;
+    int r;
+
+    if (list_query(req, q)) {
+        return (0);
+    }
+    if ((r = catalog_document_list(req->app->cat, q, &list)) != 0) {
+        if (r == STORAGE_EINVAL) {
+            return (api_reply_error(req, 400, "bad_query", "bad cursor"));
+        }
+        return (api_reply_storage(req, r, ""));
+    }
+    jsontext_raw(&t, "{\"documents\":[", 14);
+    for (i = 0; i < list.n; i++) {
+        /* 1: gone since the page was read, left out. */
+        if ((r = item(req, &list.v[i], n == 0, &t, cookie)) < 0) {
+            catalog_document_list_free(&list);
+            free(t.p);
+            return (-1);
+        }
+        if (r == 0) {
+            n++;
+        }
+    }
+    jsontext_raw(&t, "],\"next\":", 9);
+    jsontext_str(&t, list.next[0] != '\0' ? list.next : NULL);
+    jsontext_raw(&t, "}\n", 2);
+    catalog_document_list_free(&list);
+    if (t.failed) {
+        free(t.p);
+        return (-1);
+    }
+    return (api_reply_text(req, 200, t.p, t.len));
 }

@@ -62,11 +62,23 @@ int docs_record_write(struct api_req *req,
  */
 int docs_class_known(const char *c);
 
-/**
- * docs_list_query(req, q):
- * Read a listing's query (class, since, until, limit, cursor) into ${q},
- * which the caller has zeroed.  Return 0; or answer 400 and return 1.
+/*
+ * Write listed document ${doc} into ${t} (after a comma unless ${first});
+ * return as docs_record_write() does.
  */
-int docs_list_query(struct api_req *req, struct catalog_doc_query *q);
+typedef int docs_item_fn(struct api_req *req,
+    const struct catalog_document *doc, int first, struct jsontext *t,
+    void *cookie);
+
+/**
+ * docs_list(req, q, item, cookie):
+ * Answer a listing: read its query (class, since, until, limit, cursor)
+ * into ${q}, whose vault or reader the caller has set and the rest zeroed;
+ * read the page and answer {"documents": [...], "next": CURSOR}, each row
+ * written by ${item} with ${cookie} (a row it leaves out is not counted).
+ * Return 0 once answered, or -1 on failure.
+ */
+int docs_list(struct api_req *req, struct catalog_doc_query *q,
+    docs_item_fn *item, void *cookie);
 
 #endif /* !DOCS_H_ */
