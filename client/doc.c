@@ -341,18 +341,36 @@ doc_safe_name(const char *name)
 {
     const unsigned char *p;
     char *s;
-    size_t n = 0;
+    size_t n = 0, k;
+    unsigned char lead;
 
     if (name == NULL || (s = malloc(201)) == NULL) {
         return (name == NULL ? strdup("document") : NULL);
     }
     for (p = (const unsigned char *)name; *p != '\0' && n < 200; p++) {
-        if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\') {
+        if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            /* A C1 control (U+0080..U+009F): one '_' for its two bytes. */
             s[n++] = '_';
-        } else if (n == 0 && *p == '.') {
+            p++;
+        } else if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\') {
+            s[n++] = '_';
+        } else if (n == 0 && (*p == '.' || *p == '-')) {
+            /* No hidden file, no "..", and never "-" (standard output)
+             * nor a name that a later command would take for an option. */
             s[n++] = '_';
         } else {
             s[n++] = (char)*p;
+        }
+    }
+    /* Cut at 200 bytes: drop a UTF-8 sequence left incomplete. */
+    if (*p != '\0') {
+        k = n;
+        while (k > 0 && ((unsigned char)s[k - 1] & 0xc0) == 0x80) {
+            k--;
+        }
+        if (k > 0 && (lead = (unsigned char)s[k - 1]) >= 0xc0 &&
+            n - (k - 1) < (size_t)(lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2)) {
+            n = k - 1;
         }
     }
     s[n] = '\0';

@@ -86,7 +86,8 @@ json_t *doc_meta_open(const char *b64, const uint8_t sk[AGE_X25519_BYTES]);
 /**
  * doc_safe_name(name):
  * A file name safe to create in the current folder (no slashes, no
- * control characters, no leading dots, at most 200 bytes); malloc'd.
+ * control characters C0, DEL or C1, no leading dot or dash, at most 200
+ * bytes cut on a UTF-8 boundary); malloc'd.
  */
 char *doc_safe_name(const char *name);
 

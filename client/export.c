@@ -265,6 +265,11 @@ export_safe_component(const char *name)
                 strchr("/\\:*?\"<>|", p[i]) != NULL ||
                 (o == 0 && p[i] == '.')) ? '_' : (char)p[i];
             s[o++] = c;
+        } else if (k == 2 && p[i] == 0xc2 && p[i + 1] <= 0x9f) {
+            if (o + 1 > EXPORT_COMPONENT_MAX) {
+                break;
+            }
+            s[o++] = '_';            /* a C1 control, U+0080..U+009F */
         } else {
             if (o + k > EXPORT_COMPONENT_MAX) {
                 break;

@@ -124,10 +124,10 @@ int export_utf8_valid(const char *s, size_t len);
 /**
  * export_safe_component(name):
  * A file name for an archive member made from ${name} (NULL: "document"):
- * invalid UTF-8 bytes, control characters, '/', '\\' and the characters
- * Windows refuses (:*?"<>|) become '_', a leading '.' too, and the result
- * is cut to EXPORT_COMPONENT_MAX bytes on a character boundary.  malloc'd,
- * or NULL.
+ * invalid UTF-8 bytes, control characters (C0, DEL, C1), '/', '\\' and the
+ * characters Windows refuses (:*?"<>|) become '_', a leading '.' too, and
+ * the result is cut to EXPORT_COMPONENT_MAX bytes on a character boundary.
+ * malloc'd, or NULL.
  */
 char *export_safe_component(const char *name);
 

@@ -120,6 +120,11 @@ test_export_safe_component_replaces_unsafe(void **state)
     assert_non_null(s = export_safe_component("bad\xff\xc3(ok \xc3\xa9"));
     assert_string_equal(s, "bad__(ok \xc3\xa9");
     free(s);
+    /* C1 controls (CSI is U+009B) go too; other accents stay. */
+    assert_non_null(s = export_safe_component("a\xc2\x9b" "2Jb\xc2\x85"
+                                              "c\xc2\xa0\xc3\xa9"));
+    assert_string_equal(s, "a_2Jb_c\xc2\xa0\xc3\xa9");
+    free(s);
     /* 350 two-byte characters: cut to 200 bytes, on a boundary. */
     for (i = 0; i < 350; i++) {
         memcpy(in + 2 * i, "\xc3\xa9", 2);
