@@ -8,7 +8,8 @@
 
 /*
  * Strict reading of the activity module's JSON documents (payroll facts,
- * activity statements): shared by its parsers; not an API.
+ * activity statements): shared by its parsers; not an API.  The client
+ * uses jsonin_scrub() alone, for all it prints (client/util.c).
  */
 
 /* Where a parser writes why a document is invalid. */

@@ -24,10 +24,34 @@ extern int client_quiet;
 
 /**
  * warnx_(fmt, ...), infox(fmt, ...):
- * Print "coffre: <message>\n" on stderr; infox is silenced by --quiet.
+ * Print "coffre: <message>\n" on stderr, control characters replaced
+ * (term_text()); infox is silenced by --quiet.
  */
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void infox(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/**
+ * term_text(s):
+ * ${s} made harmless for a terminal: a copy with every control character
+ * (C0 including tab and newline, DEL, and C1 encoded in UTF-8) replaced by
+ * '?', other UTF-8 text unchanged, so that names and messages chosen by
+ * others (depositors, the server) can neither forge nor hide lines.  The
+ * copy stays valid for the next TERM_TEXT_SLOTS - 1 calls; "(none)" for a
+ * NULL ${s}.  Not thread-safe: call it from the main thread only.
+ * warnx_(), infox() and usage_error() apply it to their whole message.
+ */
+#define TERM_TEXT_SLOTS 8
+const char *term_text(const char *s);
+
+struct json_t;
+
+/**
+ * json_print(j, flags):
+ * json_dumpf(${j}, stdout, ${flags}), but with DEL and the C1 controls
+ * written as \u escapes (jansson escapes only C0): the same JSON value,
+ * and nothing a terminal would act on.  Return 0 or -1.
+ */
+int json_print(const struct json_t *j, size_t flags);
 
 /**
  * usage_error(cmd, fmt, ...):

@@ -232,7 +232,7 @@ cmd_init(int argc, char **argv)
         goto done;
     }
     if (strcmp(kind, "person") == 0) {
-        printf("Your vault address: %s\n", s->account);
+        printf("Your vault address: %s\n", term_text(s->account));
         printf("Give it to your employers so that they can deposit your "
                "payslips.\n\n");
     }
@@ -285,7 +285,7 @@ cmd_whoami(int argc, char **argv)
         json_object_set_new(resp, "server", json_string(s->server));
         json_object_set_new(resp, "key_file", json_string(s->keyfile));
         if (json) {
-            json_dumpf(resp, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+            json_print(resp, JSON_INDENT(2) | JSON_SORT_KEYS);
             putchar('\n');
         } else {
             const char *key;
@@ -293,7 +293,8 @@ cmd_whoami(int argc, char **argv)
 
             json_object_foreach(resp, key, v) {
                 if (json_is_string(v)) {
-                    printf("%-14s %s\n", key, json_string_value(v));
+                    printf("%-14s %s\n", term_text(key),
+                        term_text(json_string_value(v)));
                 }
             }
         }
@@ -340,7 +341,7 @@ cmd_info(int argc, char **argv)
         if (status != 200) {
             rc = http_error_exit("info", status, resp);
         } else if (json) {
-            json_dumpf(resp, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+            json_print(resp, JSON_INDENT(2) | JSON_SORT_KEYS);
             putchar('\n');
             rc = EXIT_OK;
         } else {
@@ -350,22 +351,28 @@ cmd_info(int argc, char **argv)
             size_t i;
 
             printf("service        %s %s (API %s)\n",
-                json_string_value(json_object_get(resp, "service")),
-                json_string_value(json_object_get(resp, "version")),
-                json_string_value(json_object_get(resp, "api")));
+                term_text(json_string_value(json_object_get(resp,
+                    "service"))),
+                term_text(json_string_value(json_object_get(resp,
+                    "version"))),
+                term_text(json_string_value(json_object_get(resp, "api"))));
             printf("signing key    %s\n",
-                json_string_value(json_object_get(resp, "signing_key")));
+                term_text(json_string_value(json_object_get(resp,
+                    "signing_key"))));
             printf("documents kept %s\n",
-                json_string_value(json_object_get(ret, "documents")));
+                term_text(json_string_value(json_object_get(ret,
+                    "documents"))));
             printf("audit log kept %s\n",
-                json_string_value(json_object_get(lret, "audit")));
+                term_text(json_string_value(json_object_get(lret,
+                    "audit"))));
             printf("export formats");
             json_array_foreach(fmts, i, v) {
-                printf(" %s", json_string_value(v));
+                printf(" %s", term_text(json_string_value(v)));
             }
             printf("\nclosure date   %s\n",
                 json_is_string(json_object_get(resp, "closure_date"))
-                    ? json_string_value(json_object_get(resp, "closure_date"))
+                    ? term_text(json_string_value(json_object_get(resp,
+                          "closure_date")))
                     : "none announced");
             rc = EXIT_OK;
         }

@@ -334,7 +334,7 @@ print_json(json_t *j)
         warnx_("out of memory");
         return (EXIT_ERR);
     }
-    rc = json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+    rc = json_print(j, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
     json_decref(j);
     if (rc != 0 || putchar('\n') == EOF || fflush(stdout) == EOF) {
         warnx_("cannot write the output");
@@ -374,7 +374,7 @@ print_periods(const struct periods_set *set)
         hundredths(m->absence, abs, sizeof(abs));
         hundredths(m->counted, counted, sizeof(counted));
         printf("%04d-%02d  %-14s  %-10s  %-4d  %9s  %9s  %9s  %9s  ",
-            m->year, m->month, m->siret, start[0] ? start : "?", m->v.unit,
+            m->year, m->month, term_text(m->siret), start[0] ? start : "?", m->v.unit,
             ref, paid, abs, counted);
         for (s = 0; s < PERIODS_NSRC; s++) {
             if (m->sources & (1u << s)) {

@@ -124,18 +124,18 @@ cmd_audit(int argc, char **argv)
         json_t *o = json_pack("{s:O, s:O?, s:b}", "entries", all, "head",
             head, "verified", verify);
 
-        json_dumpf(o, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+        json_print(o, JSON_INDENT(2) | JSON_SORT_KEYS);
         putchar('\n');
         json_decref(o);
     } else {
         json_array_foreach(all, i, v) {
             printf("%5lld  %s  %-18s %-16s %s %s\n",
                 (long long)json_integer_value(json_object_get(v, "seq")),
-                json_string_value(json_object_get(v, "time")),
-                json_string_value(json_object_get(v, "action")),
-                json_string_value(json_object_get(v, "actor")),
-                json_string_value(json_object_get(v, "target")),
-                json_string_value(json_object_get(v, "detail")));
+                term_text(json_string_value(json_object_get(v, "time"))),
+                term_text(json_string_value(json_object_get(v, "action"))),
+                term_text(json_string_value(json_object_get(v, "actor"))),
+                term_text(json_string_value(json_object_get(v, "target"))),
+                term_text(json_string_value(json_object_get(v, "detail"))));
         }
         if (verify) {
             printf("audit log verified: %llu entries, head signed by the "

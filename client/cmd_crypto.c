@@ -441,7 +441,7 @@ cmd_verify(int argc, char **argv)
     }
     if (!client_quiet) {
         printf("Signature and comment signature verified\n"
-               "Trusted comment: %s\n", sig.trusted);
+               "Trusted comment: %s\n", term_text(sig.trusted));
     }
     rc = EXIT_OK;
 

@@ -276,7 +276,7 @@ cmd_put(int argc, char **argv)
             failed++;
             continue;
         }
-        printf("%s\t%s\n", id, argv[i]);
+        printf("%s\t%s\n", term_text(id), term_text(argv[i]));
         free(id);
     }
     session_free(s);
@@ -528,7 +528,7 @@ cmd_ls(int argc, char **argv)
         json_decref(meta);
     }
     if (json) {
-        json_dumpf(out, stdout, JSON_INDENT(2));
+        json_print(out, JSON_INDENT(2));
         putchar('\n');
     } else {
         json_array_foreach(out, i, o) {
@@ -537,19 +537,22 @@ cmd_ls(int argc, char **argv)
             const char *emp = json_string_value(json_object_get(o,
                 "employer"));
 
-            printf("%-16.16s  %.10s  %-13s %10lld  %-3s  %s%s%s%s\n",
-                json_string_value(json_object_get(o, "id")),
-                json_string_value(json_object_get(o, "created_at")),
-                json_string_value(json_object_get(o, "class")),
+            /* Every field but the size was chosen by the server or by
+             * the depositor: none may move the cursor or forge a row. */
+            printf("%-16.16s  %.10s  %-13s %10lld  %-3s  %s%s%s\n",
+                term_text(json_string_value(json_object_get(o, "id"))),
+                term_text(json_string_value(json_object_get(o,
+                    "created_at"))),
+                term_text(json_string_value(json_object_get(o, "class"))),
                 (long long)json_integer_value(json_object_get(o, "size")),
                 json_string_value(json_object_get(o, "signature")),
                 json_string_value(json_object_get(o, "name")) != NULL
-                    ? json_string_value(json_object_get(o, "name"))
+                    ? term_text(json_string_value(json_object_get(o,
+                          "name")))
                     : "(metadata unreadable)",
                 (dep != NULL && strcmp(dep, s->account) != 0) ? "  from " : "",
                 (dep != NULL && strcmp(dep, s->account) != 0)
-                    ? (emp != NULL ? emp : dep) : "",
-                (emp != NULL && dep != NULL) ? "" : "");
+                    ? term_text(emp != NULL ? emp : dep) : "");
         }
     }
     json_decref(out);

@@ -141,7 +141,7 @@ employers_list(struct session *s, int json)
         json_array_append(arr, e);
     }
     if (json) {
-        json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+        json_print(arr, JSON_INDENT(2) | JSON_SORT_KEYS);
         putchar('\n');
     } else {
         json_array_foreach(arr, i, e) {
@@ -152,13 +152,13 @@ employers_list(struct session *s, int json)
                 "opposed_since"));
 
             printf("%s  %-30.30s %5lld documents  last %-10.10s%s%.10s\n",
-                json_string_value(json_object_get(e, "siret")),
-                name != NULL ? name : "(unknown)",
+                term_text(json_string_value(json_object_get(e, "siret"))),
+                name != NULL ? term_text(name) : "(unknown)",
                 (long long)json_integer_value(json_object_get(e,
                     "documents")),
-                last != NULL ? last : "-", opp != NULL ? "  OPPOSED since "
-                                                       : "",
-                opp != NULL ? opp : "");
+                last != NULL ? term_text(last) : "-",
+                opp != NULL ? "  OPPOSED since " : "",
+                opp != NULL ? term_text(opp) : "");
         }
     }
     json_decref(arr);

@@ -396,7 +396,7 @@ evidence_publish(const struct evopts *o)
         }
         goto done;
     }
-    printf("%s\n", id);
+    printf("%s\n", term_text(id));
     infox("statement for %d-%d (%zu payroll facts) shared with %s", st->from,
         st->to, st->nfacts, account);
     rc = EXIT_OK;
@@ -462,7 +462,7 @@ revoke_one(struct session *s, json_t *rec, const char *to, size_t *n)
         if (rc != EXIT_OK) {
             break;
         }
-        printf("%s\t%s\trevoked\n", id, acct);
+        printf("%s\t%s\trevoked\n", term_text(id), term_text(acct));
         (*n)++;
     }
     json_decref(resp);
@@ -796,10 +796,10 @@ print_pulled(const struct pulled *p)
     int ok = p->d.n == 0 && p->d.dropped == 0;
 
     balance_text(p->balance, bal, sizeof(bal));
-    printf("%s  %s  %d-%d  %s  %s\n", p->doc, p->vault, p->from, p->to, bal,
-        ok ? "OK" : "FLAGGED");
+    printf("%s  %s  %d-%d  %s  %s\n", term_text(p->doc), term_text(p->vault),
+        p->from, p->to, bal, ok ? "OK" : "FLAGGED");
     for (i = 0; i < p->d.n; i++) {
-        printf("  - %s\n", p->d.v[i]);
+        printf("  - %s\n", term_text(p->d.v[i]));
     }
     if (p->d.dropped > 0) {
         printf("  - ... and %zu more differences\n", p->d.dropped);
@@ -947,7 +947,7 @@ evidence_pull(const struct evopts *o)
     }
     if (o->json) {
         e = json_pack("{s:O}", "statements", out);
-        if (e == NULL || json_dumpf(e, stdout, JSON_INDENT(2) |
+        if (e == NULL || json_print(e, JSON_INDENT(2) |
             JSON_REAL_PRECISION(15)) != 0 || putchar('\n') == EOF) {
             json_decref(e);
             rc = EXIT_ERR;

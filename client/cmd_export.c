@@ -867,7 +867,7 @@ imp_end(void *cookie, const char *path, uint64_t size,
         return (0);
     }
     json_object_set_new(m->known, key, json_true());
-    printf("%s\t%s\n", id, path);
+    printf("%s\t%s\n", term_text(id), term_text(path));
     m->imported++;
     free(id);
     return (0);
@@ -1153,7 +1153,7 @@ raw_import_one(struct imp *m, const char *id, uint64_t size)
         goto done;
     }
     if ((rc = raw_deposit(m, blob, c.out, size - used, body)) == EXIT_OK) {
-        printf("%s\traw/%s.age\n", id, id);
+        printf("%s\traw/%s.age\n", term_text(id), term_text(id));
     }
 
 done:

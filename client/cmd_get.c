@@ -120,7 +120,7 @@ get_one(struct session *s, const struct keys *k, const char *id,
         }
         fprintf(stderr, "coffre: WARNING: %s is written although its "
                         "SIGNATURE DOES NOT VERIFY: its origin is unproven\n",
-            out);
+            term_text(out));
     }
     rc = EXIT_ERR;
     opened = 0;
@@ -132,8 +132,9 @@ get_one(struct session *s, const struct keys *k, const char *id,
         goto done;
     }
     if (!client_quiet) {
-        fprintf(stderr, "%s: %s (signed by %s: %s)\n", id, out,
-            json_string_value(json_object_get(rec, "depositor")), f.trusted);
+        fprintf(stderr, "%s: %s (signed by %s: %s)\n", term_text(id),
+            term_text(out), term_text(json_string_value(json_object_get(rec,
+                "depositor"))), term_text(f.trusted));
     }
     rc = EXIT_OK;
 

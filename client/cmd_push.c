@@ -442,7 +442,7 @@ cmd_push(int argc, char **argv)
     for (i = 0; i < run.nrows; i++) {
         if (run.rows[i].failed) {
             fprintf(stderr, "coffre: line %u: %s: %s\n", run.rows[i].line,
-                run.rows[i].code, run.rows[i].msg);
+                term_text(run.rows[i].code), term_text(run.rows[i].msg));
         }
     }
     infox("%zu rows: %zu deposited now, %zu done before (journal), %zu "

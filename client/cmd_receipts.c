@@ -81,13 +81,13 @@ check_one(const struct employer_csv_rec *rec, const int ix[C_N],
     if (employer_receipt_check(col(rec, ix, text), col(rec, ix, sig), key,
             col(rec, ix, doc), col(rec, ix, C_VAULT), class, why,
             sizeof(why)) != 0) {
-        printf("BAD  line %s  %s %s: %s\n", col(rec, ix, C_LINE), class,
-            col(rec, ix, doc), why);
+        printf("BAD  line %s  %s %s: %s\n", term_text(col(rec, ix, C_LINE)),
+            class, term_text(col(rec, ix, doc)), term_text(why));
         return (1);
     }
     if (!client_quiet) {
-        printf("ok   line %s  %s %s\n", col(rec, ix, C_LINE), class,
-            col(rec, ix, doc));
+        printf("ok   line %s  %s %s\n", term_text(col(rec, ix, C_LINE)),
+            class, term_text(col(rec, ix, doc)));
     }
     return (0);
 }
@@ -112,7 +112,8 @@ receipts_verify(const char *path, const char *key)
     while ((r = employer_csv_next((const char *)buf, len, &off, &line, &rec,
                 err, sizeof(err))) != 0) {
         if (r < 0) {
-            printf("BAD  %s:%u: %s\n", path, rec.line, err);
+            printf("BAD  %s:%u: %s\n", term_text(path), rec.line,
+                term_text(err));
             bad++;
             continue;
         }

@@ -361,7 +361,7 @@ cmd_link(int argc, char **argv)
         while (n > 0 && s->server[n - 1] == '/') {
             n--;
         }
-        printf("%.*s%s#%s\n", (int)n, s->server, lpath, secret);
+        printf("%.*s%s#%s\n", (int)n, s->server, term_text(lpath), secret);
     }
     infox("expires %s, %lld use(s)",
         json_string_value(json_object_get(resp, "expires_at")),

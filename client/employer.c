@@ -449,7 +449,8 @@ employer_init(struct session *s, const struct keys *k, const char *kind,
         if (status == 202) {
             printf("Registration request filed for %s; the operator must "
                    "approve it\n(coffred account approve %s) before the "
-                   "account can be used.\n", acct, acct);
+                   "account can be used.\n", term_text(acct),
+                term_text(acct));
         }
     } else if ((status == 403 && code != NULL &&
                    strcmp(code, "registration_closed") == 0) ||
@@ -469,7 +470,7 @@ employer_init(struct session *s, const struct keys *k, const char *kind,
     if (s->account == NULL || s->kind == NULL) {
         return (EXIT_ERR);
     }
-    printf("Account: %s (%s)\n", s->account, s->kind);
+    printf("Account: %s (%s)\n", term_text(s->account), s->kind);
     return (EXIT_OK);
 }
 

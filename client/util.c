@@ -14,8 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
+#include "activity/jsonin.h"
 #include "crypto/keys.h"
 #include "crypto/secmem.h"
 
@@ -25,6 +27,31 @@
 
 int client_quiet = 0;
 
+/*
+ * Print the message ${fmt} on stderr with its control characters replaced
+ * by '?' (term_text()): its arguments may quote names and server messages
+ * that others chose.  Safe from any thread.
+ */
+static void __attribute__((format(printf, 1, 0)))
+vmsg(const char *fmt, va_list ap)
+{
+    va_list aq;
+    char *buf;
+    int n;
+
+    va_copy(aq, ap);
+    n = vsnprintf(NULL, 0, fmt, aq);
+    va_end(aq);
+    if (n < 0 || (buf = malloc((size_t)n + 1)) == NULL) {
+        fputs("(message lost: out of memory)", stderr);
+        return;
+    }
+    vsnprintf(buf, (size_t)n + 1, fmt, ap);
+    jsonin_scrub(buf);
+    fputs(buf, stderr);
+    free(buf);
+}
+
 void
 warnx_(const char *fmt, ...)
 {
@@ -32,7 +59,7 @@ warnx_(const char *fmt, ...)
 
     fputs("coffre: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vmsg(fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
 }
@@ -46,7 +73,7 @@ infox(const char *fmt, ...)
         return;
     }
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vmsg(fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
 }
@@ -58,10 +85,55 @@ usage_error(const char *cmd, const char *fmt, ...)
 
     fputs("coffre: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vmsg(fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry 'coffre help %s'.\n", cmd);
+    fprintf(stderr, "\nTry 'coffre help %s'.\n", term_text(cmd));
     return (EXIT_USAGE);
+}
+
+const char *
+term_text(const char *s)
+{
+    static char *slot[TERM_TEXT_SLOTS];
+    static size_t next;
+    char *c;
+
+    if (s == NULL) {
+        return ("(none)");
+    }
+    if ((c = strdup(s)) == NULL) {
+        return ("(out of memory)");
+    }
+    jsonin_scrub(c);
+    free(slot[next]);
+    slot[next] = c;
+    next = (next + 1) % TERM_TEXT_SLOTS;
+    return (c);
+}
+
+int
+json_print(const json_t *j, size_t flags)
+{
+    const unsigned char *p;
+    char *text;
+    int rc = 0;
+
+    if ((text = json_dumps(j, flags)) == NULL) {
+        return (-1);
+    }
+    /* The text is UTF-8: 0xc2 is always the first byte of a character. */
+    for (p = (const unsigned char *)text; *p != '\0' && rc == 0; p++) {
+        if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            rc = printf("\\u%04X", p[1]) < 0 ? -1 : 0;
+            p++;
+        } else if (*p == 0x7f) {
+            rc = fputs("\\u007F", stdout) == EOF ? -1 : 0;
+        } else {
+            rc = putchar(*p) == EOF ? -1 : 0;
+        }
+    }
+    free(text);
+    return (rc);
 }
 
 int
