@@ -193,7 +193,11 @@ fuzz-smoke: deps $(FUZZ_BIN)
 man: $(BIN)/coffre
 	$(BIN)/coffre help --man > docs/coffre.1
 
+# Only with a style file: clang-format's default style is not the house
+# style (STYLE.md section 4), and would rewrite every file.
 format:
+	@test -f .clang-format || { echo "make format: no .clang-format;" \
+	    "follow STYLE.md section 4 by hand" >&2; exit 1; }
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
