@@ -526,6 +526,7 @@ struct rs {
     uint8_t dig_header[DIGEST_BYTES], dig_index[DIGEST_BYTES];
     uint8_t dig_key[DIGEST_BYTES];
     uint64_t lines;          /* manifest lines checked */
+    int listed_header, listed_index, listed_key; /* each at most once */
 };
 
 /* Is ${s} ${n} lowercase hex digits? */
@@ -675,16 +676,28 @@ manifest_line(struct rs *r, char *line)
     name = line + 2 * DIGEST_BYTES + 2;
     r->lines++;
     if (strcmp(name, BK_HEADER_NAME) == 0) {
+        if (r->listed_header++ != 0) {
+            return (storage_fail(STORAGE_ECORRUPT, "manifest lists %s "
+                "twice", name));
+        }
         return (r->have_header && memcmp(want, r->dig_header,
             DIGEST_BYTES) == 0 ? 0 : storage_fail(STORAGE_ECORRUPT,
             "%s does not match the manifest", name));
     }
     if (strcmp(name, BK_INDEX_NAME) == 0) {
+        if (r->listed_index++ != 0) {
+            return (storage_fail(STORAGE_ECORRUPT, "manifest lists %s "
+                "twice", name));
+        }
         return (r->have_index && memcmp(want, r->dig_index,
             DIGEST_BYTES) == 0 ? 0 : storage_fail(STORAGE_ECORRUPT,
             "%s does not match the manifest", name));
     }
     if (strcmp(name, BK_KEY_NAME) == 0) {
+        if (r->listed_key++ != 0) {
+            return (storage_fail(STORAGE_ECORRUPT, "manifest lists %s "
+                "twice", name));
+        }
         return (r->have_key && memcmp(want, r->dig_key, DIGEST_BYTES) ==
             0 ? 0 : storage_fail(STORAGE_ECORRUPT,
             "%s does not match the manifest", name));
@@ -734,6 +747,16 @@ restore_manifest(struct rs *r)
     if (r->lines != r->members) {
         return (storage_fail(STORAGE_ECORRUPT, "the manifest lists %" PRIu64
             " members, the archive holds %" PRIu64, r->lines, r->members));
+    }
+
+    /*
+     * Objects are checked against their names; the header, the index and
+     * the key only against the manifest, so each must have its own line.
+     */
+    if (r->listed_header != r->have_header ||
+        r->listed_index != r->have_index || r->listed_key != r->have_key) {
+        return (storage_fail(STORAGE_ECORRUPT, "the manifest does not list "
+            "every member"));
     }
     return (0);
 }

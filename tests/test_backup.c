@@ -180,6 +180,72 @@ rewrite(const char *src, const char *dst, const char *victim, long flip,
     archive_write_free(out);
 }
 
+/*
+ * Copy archive ${src} to ${dst} with the manifest line of ${name} replaced
+ * by a second copy of a line of a name starting with ${with}: as many
+ * lines as members.
+ */
+static void
+rewrite_manifest(const char *src, const char *dst, const char *name,
+    const char *with)
+{
+    struct archive *in, *out;
+    struct archive_entry *e;
+    static uint8_t data[1 << 20], edit[1 << 20];
+    char *line, *next, *repl = NULL;
+    la_ssize_t n;
+    size_t len, elen, ll;
+    int done = 0;
+
+    assert_non_null(in = archive_read_new());
+    assert_int_equal(archive_read_support_format_tar(in), ARCHIVE_OK);
+    assert_int_equal(archive_read_open_filename(in, src, 10240), ARCHIVE_OK);
+    assert_non_null(out = archive_write_new());
+    assert_int_equal(archive_write_set_format_pax_restricted(out),
+        ARCHIVE_OK);
+    assert_int_equal(archive_write_open_filename(out, dst), ARCHIVE_OK);
+    while (archive_read_next_header(in, &e) == ARCHIVE_OK) {
+        len = 0;
+        while ((n = archive_read_data(in, data + len,
+            sizeof(data) - len - 1)) > 0) {
+            len += (size_t)n;
+        }
+        assert_true(n == 0);
+        if (strcmp(archive_entry_pathname(e), "MANIFEST.sha256") == 0) {
+            data[len] = '\0';
+            for (line = (char *)data; *line != '\0'; line = next + 1) {
+                assert_non_null(next = strchr(line, '\n'));
+                if (strncmp(line + 66, with, strlen(with)) == 0) {
+                    repl = line;
+                }
+            }
+            assert_non_null(repl);
+            elen = 0;
+            for (line = (char *)data; *line != '\0'; line = next + 1) {
+                next = strchr(line, '\n');
+                ll = (size_t)(next - line) + 1;
+                if (strncmp(line + 66, name, strlen(name)) == 0 &&
+                    line + 66 + strlen(name) == next) {
+                    line = repl;
+                    ll = (size_t)(strchr(repl, '\n') - repl) + 1;
+                    done = 1;
+                }
+                memcpy(edit + elen, line, ll);
+                elen += ll;
+            }
+            memcpy(data, edit, elen);
+            len = elen;
+            archive_entry_set_size(e, (la_int64_t)len);
+        }
+        assert_int_equal(archive_write_header(out, e), ARCHIVE_OK);
+        assert_int_equal(archive_write_data(out, data, len), (la_ssize_t)len);
+    }
+    assert_true(done);
+    archive_read_free(in);
+    assert_int_equal(archive_write_close(out), ARCHIVE_OK);
+    archive_write_free(out);
+}
+
 /* Restore ${tar} into new folder ${name}; expect ${want}, and no index. */
 static void
 restore_fails(struct fx *f, const char *tar, const char *name, int want)
@@ -395,6 +461,35 @@ test_backup_restore_rejects_missing_and_extra_members(void **state)
 }
 
 static void
+test_backup_restore_rejects_manifest_with_a_line_twice(void **state)
+{
+    struct fx *f = *state;
+    struct backup_report rep;
+    char bad[4096], key[4200];
+    FILE *fp;
+
+    (void)snprintf(bad, sizeof(bad), "%s", wpath(f, "bad.tar"));
+    (void)snprintf(key, sizeof(key), "%s/coffred.key", f->dir);
+    assert_non_null(fp = fopen(key, "w"));
+    fputs("signing key\n", fp);
+    fclose(fp);
+
+    /* The line count matches, but the index or the key goes unchecked. */
+    assert_int_equal(backup_create(f->dir, f->tar, 1, &rep), 0);
+    rewrite_manifest(f->tar, bad, "index.sqlite", "coffre-backup.txt");
+    restore_fails(f, bad, "d1", STORAGE_ECORRUPT);
+    unlink(bad);
+    rewrite_manifest(f->tar, bad, "coffred.key", "index.sqlite");
+    restore_fails(f, bad, "d2", STORAGE_ECORRUPT);
+    unlink(bad);
+    rewrite_manifest(f->tar, bad, "coffre-backup.txt", "coffred.key");
+    restore_fails(f, bad, "d3", STORAGE_ECORRUPT);
+    unlink(bad);
+    rewrite_manifest(f->tar, bad, "index.sqlite", "records/");
+    restore_fails(f, bad, "d4", STORAGE_ECORRUPT);
+}
+
+static void
 test_backup_restore_rejects_truncated(void **state)
 {
     struct fx *f = *state;
@@ -501,6 +596,7 @@ main(void)
         T(test_backup_restore_rejects_nonempty_dir),
         T(test_backup_restore_rejects_altered_members),
         T(test_backup_restore_rejects_missing_and_extra_members),
+        T(test_backup_restore_rejects_manifest_with_a_line_twice),
         T(test_backup_restore_rejects_truncated),
         T(test_backup_restore_rejects_foreign_tar),
         T(test_cmd_backup_main_commands_and_usage),
