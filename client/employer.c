@@ -553,6 +553,13 @@ employer_run_init(struct employer_run *run, const char *passfile)
     if (session_keys(run->s) == NULL) {
         goto err;
     }
+    /* A receipt proves a delivery only under the key pinned at init. */
+    if (run->s->server_key == NULL) {
+        warnx_("push: no server key pinned in the configuration: run "
+               "coffre init again");
+        rc = EXIT_ERR;
+        goto err;
+    }
     if ((rc = api_call(run->s, "GET", "/v1/me", NULL, 200, "account",
              &me)) != EXIT_OK) {
         goto err;
@@ -776,14 +783,25 @@ journal_append(struct employer_run *run, const char *idem,
     free(text);
 }
 
-/* Fill ${d} from the journal entry of ${idem}.  Return 1 if found. */
+/*
+ * Fill ${d} from the journal entry of ${idem} for ${row}'s deposit of
+ * ${class}.  Return 1 if found with a receipt that verifies under the
+ * pinned server key; an entry that does not is asked of the server again.
+ */
 static int
-journal_find(struct employer_run *run, const char *idem,
-    struct employer_doc *d)
+journal_find(struct employer_run *run, const struct employer_row *row,
+    const char *class, const char *idem, struct employer_doc *d)
 {
     json_t *o = json_object_get(run->journal, idem);
+    char why[160];
 
-    if (o == NULL) {
+    if (o == NULL ||
+        employer_receipt_check(
+            json_string_value(json_object_get(o, "text")),
+            json_string_value(json_object_get(o, "signature")),
+            run->s->server_key,
+            json_string_value(json_object_get(o, "document")), row->vault,
+            class, why, sizeof(why)) != 0) {
         return (0);
     }
     d->id = strdup(json_string_value(json_object_get(o, "document")));
@@ -1167,6 +1185,7 @@ deposit(struct employer_worker *w, struct employer_row *row, int fd,
     json_t *body = NULL, *resp = NULL, *rc_;
     char *meta64 = NULL, *hdr64 = NULL, *path = NULL;
     const char *id, *text, *sig;
+    char why[160];
     long status;
     int rc = -1;
 
@@ -1220,6 +1239,12 @@ deposit(struct employer_worker *w, struct employer_row *row, int fd,
     if (id == NULL || text == NULL || sig == NULL) {
         employer_row_fail(row, "bad_answer", "the server's answer has no "
             "document id or receipt");
+        goto done;
+    }
+    /* Not delivered until the server's signed receipt says so. */
+    if (employer_receipt_check(text, sig, w->run->s->server_key, id,
+            row->vault, p->class, why, sizeof(why)) != 0) {
+        employer_row_fail(row, "bad_receipt", "deposit: %s", why);
         goto done;
     }
     if ((out->id = strdup(id)) == NULL || (out->rtext = strdup(text)) ==
@@ -1330,7 +1355,7 @@ push_one(struct employer_worker *w, struct employer_row *row, int fd,
     p->idem = idem;
     if (p->want != NULL) {
         idem_make(w->run, row, p->class, p->want, idem);
-        if (journal_find(w->run, idem, out)) {
+        if (journal_find(w->run, row, p->class, idem, out)) {
             return (0);
         }
     }

@@ -262,6 +262,21 @@ check "progress bar on a terminal only" sh -c '
     COFFRE_HOME="$1" "$C" push --manifest m3.csv --report r3.csv 2>notty.out &&
     ! grep -q "push \[" notty.out' _ "$E"
 
+# A receipt is proof of delivery only under the server key pinned at init:
+# with another key pinned, no row counts as delivered.
+cp -R "$E" "$T/eimp"
+"$PY" -c 'import json,sys
+p = sys.argv[1] + "/config.json"; c = json.load(open(p))
+c["server_key"] = sys.argv[2]; json.dump(c, open(p, "w"))' "$T/eimp" "$ekey"
+check "receipts under another server key: exit 1" code 1 \
+    env COFFRE_HOME="$T/eimp" "$C" push --manifest m3.csv --report r7.csv
+check "receipts under another server key: bad_receipt on every row" sh -c '
+    test "$(csvcol r7.csv error_code | grep -c "^bad_receipt$")" -eq 6'
+check "a journal whose receipts fail the pinned key is not trusted" sh -c '
+    cp r3.csv.journal r8.csv.journal &&
+    ! COFFRE_HOME="$1" "$C" push --manifest m3.csv --report r8.csv &&
+    test "$(csvcol r8.csv error_code | grep -c "^bad_receipt$")" -eq 6' _ "$T/eimp"
+
 # Bad rows: each fails alone, with its line number.
 "$PY" "$COFFRE_SRCDIR/tests/e2e/push_pdf.py" "$W/bad" 4 4096
 echo '{"schema": "coffre.payroll-facts/1"}' >bad/facts.json
