@@ -706,7 +706,7 @@ int
 employer_journal_open(struct employer_run *run, const char *path)
 {
     uint8_t *buf = NULL;
-    size_t len = 0, off = 0, n;
+    size_t len = 0, off = 0, n, whole = 0;
     const char *idem;
     json_t *o;
     char *nl;
@@ -731,6 +731,9 @@ employer_journal_open(struct employer_run *run, const char *path)
             }
             json_decref(o);
         }
+        if (nl != NULL) {
+            whole = off + n + 1;
+        }
         off += n + 1;
     }
     free(buf);
@@ -743,6 +746,11 @@ employer_journal_open(struct employer_run *run, const char *path)
     if (flock(run->jfd, LOCK_EX | LOCK_NB) != 0) {
         warnx_("%s: %s", path, errno == EWOULDBLOCK
             ? "another push is using this journal" : strerror(errno));
+        return (-1);
+    }
+    /* Cut a torn last line, or the next entry would be glued to it. */
+    if (whole < len && ftruncate(run->jfd, (off_t)whole) != 0) {
+        warnx_("cannot repair the journal %s: %s", path, strerror(errno));
         return (-1);
     }
     return (0);

@@ -277,6 +277,16 @@ check "a journal whose receipts fail the pinned key is not trusted" sh -c '
     ! COFFRE_HOME="$1" "$C" push --manifest m3.csv --report r8.csv &&
     test "$(csvcol r8.csv error_code | grep -c "^bad_receipt$")" -eq 6' _ "$T/eimp"
 
+# A journal line torn by a kill: the run after it resumes, and the entry it
+# appends next is not glued to the torn bytes and lost.
+{ head -n 1 r3.csv.journal; sed -n 2p r3.csv.journal | head -c 40; } >r9.csv.journal
+check "after a torn journal line: resumed, the rest asked again" sh -c '
+    COFFRE_HOME="$1" "$C" push --manifest m3.csv --report r9.csv 2>&1 |
+        grep -q "0 deposited now, 1 done before (journal), 5 already on the server"' _ "$E"
+check "after a torn journal line: every deposit in the journal" sh -c '
+    COFFRE_HOME="$1" "$C" push --manifest m3.csv --report r9.csv 2>&1 |
+        grep -q "0 deposited now, 6 done before (journal), 0 already"' _ "$E"
+
 # Bad rows: each fails alone, with its line number.
 "$PY" "$COFFRE_SRCDIR/tests/e2e/push_pdf.py" "$W/bad" 4 4096
 echo '{"schema": "coffre.payroll-facts/1"}' >bad/facts.json
