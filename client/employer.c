@@ -117,17 +117,27 @@ employer_csv_clear(struct employer_csv_rec *rec)
     rec->n = 0;
 }
 
-/* Skip to the start of the next line after an error. */
+/*
+ * Skip to the start of the next record after an error, ${quoted} if the
+ * error came inside a quoted field: a newline between quotes does not end
+ * the record.
+ */
 static void
-csv_skip_line(const char *buf, size_t len, size_t *off, unsigned *line)
+csv_skip_record(const char *buf, size_t len, size_t *off, unsigned *line,
+    int quoted)
 {
+    char c;
 
-    while (*off < len && buf[*off] != '\n') {
-        (*off)++;
-    }
-    if (*off < len) {
-        (*off)++;
-        (*line)++;
+    while (*off < len) {
+        c = buf[(*off)++];
+        if (c == '"') {
+            quoted = !quoted;
+        } else if (c == '\n') {
+            (*line)++;
+            if (!quoted) {
+                break;
+            }
+        }
     }
 }
 
@@ -264,10 +274,10 @@ bad:
     free(fb);
     employer_csv_clear(rec);
     *off = i;
-    if (i > 0 && buf[i - 1] != '\n') {
-        /* Resynchronise at the next line (a newline already read was
+    if (quoted || (i > 0 && buf[i - 1] != '\n')) {
+        /* Resynchronise at the next record (a newline already read was
          * counted). */
-        csv_skip_line(buf, len, off, line);
+        csv_skip_record(buf, len, off, line, quoted);
     }
     return (-1);
 }

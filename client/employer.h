@@ -56,7 +56,7 @@ struct employer_csv_rec {
  * filled (employer_csv_clear()), 0 at the end of the text, or -1 with a
  * message in ${err} (unterminated quote, text after a closing quote, a NUL
  * byte, too many or too long fields); after -1 *${off} is past the bad
- * line so that reading may go on.
+ * record (quotes honoured) so that reading may go on.
  */
 int employer_csv_next(const char *buf, size_t len, size_t *off,
     unsigned *line, struct employer_csv_rec *rec, char *err, size_t errlen);

@@ -318,6 +318,18 @@ check "report quotes a file name with a comma and a quote" sh -c '
 check "bad payroll facts: exit 1" code 1 emp push --manifest m5.csv --report r5.csv
 check "bad payroll facts: bad_facts on every row" sh -c '
     test "$(csvcol r5.csv error_code | grep -c "^bad_facts$")" -eq 3'
+# A quoted field over the size limit is one bad row, newlines and all: no
+# line inside it is taken for a row, and the row after it is not lost.
+"$PY" -c 'import sys
+v = sys.argv[1]
+open("m10.csv", "w").write(v + ",\"" + "x" * 70000 + "\n" + v + ",bad/payslip-4.pdf,,2026-07\n\",,2026-07\n"
+    + v + ",bad/payslip-4.pdf,,2026-06\n")' "$v1"
+check "an oversized quoted field: exit 1" code 1 emp push --manifest m10.csv --report r10.csv
+check "an oversized quoted field: one bad row, the next row pushed" sh -c '
+    "$PY" -c "import csv
+got = [(r[\"line\"], r[\"period\"], r[\"status\"], r[\"error_code\"]) for r in csv.DictReader(open(\"r10.csv\", newline=\"\"))]
+assert got == [(\"1\", \"\", \"failed\", \"bad_row\"), (\"4\", \"2026-06\", \"ok\", \"\")], got
+"'
 check "a person cannot push (exit 2)" code 2 person 1 push --manifest m3.csv --report r6.csv
 
 # A server closed to registration: init keeps the keys and prints the
